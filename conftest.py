@@ -1,0 +1,3 @@
+"""Root test configuration: the shared fixtures of patentflow.testing."""
+
+pytest_plugins = ["patentflow.testing.fixtures"]

@@ -1,0 +1,1 @@
+"""Public contracts of the platform: topics, event models, reason codes, identifiers and access claims."""

@@ -1,0 +1,51 @@
+"""CloudEvents 1.0 in Kafka binary mode: the header names and the base of every domain event model."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from patentflow.contracts.topics import Topic
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+TYPE_PREFIX = "cn.patentflow."
+
+# Binary content mode of the Kafka protocol binding: every attribute is a header prefixed with ``ce_``.
+H_SPECVERSION = "ce_specversion"
+H_ID = "ce_id"
+H_SOURCE = "ce_source"
+H_TYPE = "ce_type"
+H_TIME = "ce_time"
+H_SUBJECT = "ce_subject"
+H_CORRELATION = "ce_correlationid"
+H_CAUSATION = "ce_causationid"
+H_SEQUENCE = "ce_sequence"  # decimal string, 1-based, per aggregate and source stream
+H_TRACEPARENT = "ce_traceparent"  # W3C trace context, the CloudEvents distributed-tracing extension
+H_CONTENT_TYPE = "content-type"
+
+REQUIRED_HEADERS = (H_SPECVERSION, H_ID, H_SOURCE, H_TYPE, H_TIME, H_SUBJECT, H_SEQUENCE)
+
+
+def source_of(service: str) -> str:
+    """The ``ce_source`` URI reference of a service."""
+    return f"/patentflow/{service}"
+
+
+class DomainEvent(BaseModel):
+    """Base of every event payload: frozen, extra fields forbidden on write, documented field by field.
+
+    A subclass names its CloudEvents type (versioned: a breaking change is a new type), its topic and the
+    field that holds the aggregate id (``ce_subject`` and the Kafka key).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    topic: ClassVar[Topic]
+    subject_field: ClassVar[str]
+
+    def subject(self) -> str:
+        """The aggregate id this event belongs to."""
+        return str(getattr(self, self.subject_field))

@@ -1,0 +1,111 @@
+"""The topic catalogue: every Kafka topic of the platform, its owner and its key. Services name topics only from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Service(StrEnum):
+    """The six services; each owns the topics it publishes to."""
+
+    INVENTORY = "inventory"
+    EVALUATION = "evaluation"
+    MATCHING = "matching"
+    TRANSACTIONS = "transactions"
+    PLEDGE = "pledge"
+    PROJECTION = "projection"
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A domain topic: one service stream, keyed by an aggregate id, kept forever (projections rebuild from it)."""
+
+    name: str
+    owner: Service
+    key: str
+    description: str
+    partitions: int = 6
+    # -1: domain topics are never deleted by time or size; they are the system of record for projections.
+    retention_ms: int = -1
+
+
+PATENTS = Topic(
+    "patentflow.inventory.patents",
+    Service.INVENTORY,
+    "patent application number",
+    "Stock patents of institutions: master records, inventory records, review, pool, legal status.",
+)
+INSTITUTIONS = Topic(
+    "patentflow.inventory.institutions",
+    Service.INVENTORY,
+    "institution credit code",
+    "Institutions, their schools and inventors.",
+)
+EVALUATIONS = Topic(
+    "patentflow.evaluation.evaluations",
+    Service.EVALUATION,
+    "patent application number",
+    "Enterprise and expert evaluations, grades, values and high-value flags of a patent.",
+)
+ENTERPRISES = Topic(
+    "patentflow.evaluation.enterprises",
+    Service.EVALUATION,
+    "enterprise credit code",
+    "Enterprises registered for evaluation and matching, and the expert library.",
+)
+DEMANDS = Topic(
+    "patentflow.matching.demands",
+    Service.MATCHING,
+    "demand id",
+    "Technical demands of enterprises.",
+)
+MATCHES = Topic(
+    "patentflow.matching.matches",
+    Service.MATCHING,
+    "patent application number",
+    "Matches between demands and patents, pushes by province and industry, and the answers to them.",
+)
+DEALS = Topic(
+    "patentflow.transactions.deals",
+    Service.TRANSACTIONS,
+    "patent application number",
+    "Transfers, licence filings, open licences, equity, fee schemes, payments and product filings.",
+)
+PLEDGES = Topic(
+    "patentflow.pledge.pledges",
+    Service.PLEDGE,
+    "patent application number",
+    "Pledge registrations, changes, cancellations, loans and risk compensation.",
+)
+EXPORTS = Topic(
+    "patentflow.projection.exports", Service.PROJECTION, "patent application number",
+    "The integrated patent view in the standard exchange format, for provincial and partner platforms.",
+)  # fmt: skip
+
+CATALOGUE: tuple[Topic, ...] = (
+    PATENTS,
+    INSTITUTIONS,
+    EVALUATIONS,
+    ENTERPRISES,
+    DEMANDS,
+    MATCHES,
+    DEALS,
+    PLEDGES,
+    EXPORTS,
+)
+
+DEAD_LETTER_PREFIX = "patentflow.deadletter."
+
+
+def dead_letter_topic(consumer_group: str) -> str:
+    """Name of the dead-letter topic of one consumer group."""
+    return DEAD_LETTER_PREFIX + consumer_group
+
+
+def topic_named(name: str) -> Topic:
+    """Look a domain topic up by name."""
+    for topic in CATALOGUE:
+        if topic.name == name:
+            return topic
+    raise KeyError(f"unknown topic {name!r}")

@@ -1,0 +1,176 @@
+"""The aggregate store: state, the events it causes (outbox) and the idempotency record, written in one document.
+
+One document per aggregate keeps every write atomic on any MongoDB-compatible store, including those without
+multi-document transactions. Layout::
+
+    {_id, version, last_sequence, state: {...},
+     outbox: [entry, ...], outbox_pending: bool, published_sequence: int,
+     commands: [{key, principal, fingerprint, response}, ...]}   # the newest KEEP_COMMANDS keys
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from patentflow.contracts.envelope import DomainEvent
+from patentflow.contracts.reasons import ReasonCode
+from patentflow.kit.cloudevents import new_event_id
+from patentflow.kit.errors import RuleViolation
+from patentflow.kit.mongo import Document
+
+KEEP_COMMANDS = 100
+MAX_CONFLICT_RETRIES = 5
+
+
+def utcnow() -> datetime:
+    """Now, in UTC; injectable where tests need a clock."""
+    return datetime.now(UTC)
+
+
+def fingerprint(payload: Any) -> str:
+    """A stable hash of a command's content, to tell a retry from a different request under the same key."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Who sent a command and how its events are traced."""
+
+    principal: str
+    command_id: str
+    correlation_id: str
+    traceparent: str | None = None
+    idempotency_key: str | None = None
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """A loaded aggregate."""
+
+    id: str
+    version: int
+    last_sequence: int
+    state: Document
+    commands: tuple[Document, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a command decided: the new state, the events it causes and the answer to give (and replay)."""
+
+    state: Document
+    events: Sequence[DomainEvent]
+    response: Document
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The answer to a command; ``replayed`` when an earlier identical command already produced it."""
+
+    response: Document
+    replayed: bool = False
+    created: bool = False
+
+
+Decide = Callable[[Aggregate | None], Decision | Awaitable[Decision]]
+
+
+@dataclass
+class AggregateStore:
+    """Loads and saves aggregates of one collection, with their outbox and idempotency records."""
+
+    collection: AsyncCollection[Document]
+    source: str
+    on_write: Callable[[], None] = field(default=lambda: None)
+    clock: Callable[[], datetime] = utcnow
+
+    async def ensure_indexes(self) -> None:
+        """The relay finds pending aggregates through this index."""
+        await self.collection.create_index([("outbox_pending", ASCENDING)])
+
+    async def get(self, aggregate_id: str) -> Aggregate | None:
+        """The aggregate, or None."""
+        doc = await self.collection.find_one({"_id": aggregate_id}, {"outbox": 0})
+        if doc is None:
+            return None
+        return Aggregate(doc["_id"], doc["version"], doc["last_sequence"], doc["state"], tuple(doc.get("commands", ())))
+
+    async def execute(self, aggregate_id: str, ctx: CommandContext, decide: Decide) -> Outcome:
+        """Run a command against one aggregate: replay a known Idempotency-Key, else decide and save atomically.
+
+        Concurrent writers are detected by the version and the command is decided again on fresh state.
+        """
+        for _ in range(MAX_CONFLICT_RETRIES):
+            current = await self.get(aggregate_id)
+            if current is not None and (replay := self._replay(current, ctx)) is not None:
+                return Outcome(replay, replayed=True)
+            decision = decide(current)
+            if isinstance(decision, Awaitable):
+                decision = await decision
+            if await self._write(aggregate_id, current, decision, ctx):
+                self.on_write()
+                return Outcome(decision.response, created=current is None)
+        raise RuleViolation(ReasonCode.CONCURRENT_MODIFICATION)
+
+    @staticmethod
+    def _replay(current: Aggregate, ctx: CommandContext) -> Document | None:
+        if ctx.idempotency_key is None:
+            return None
+        for record in current.commands:
+            if record["key"] == ctx.idempotency_key and record["principal"] == ctx.principal:
+                if record["fingerprint"] != ctx.fingerprint:
+                    raise RuleViolation(ReasonCode.IDEMPOTENCY_KEY_REUSED)
+                response: Document = record["response"]
+                return response
+        return None
+
+    async def _write(
+        self, aggregate_id: str, current: Aggregate | None, decision: Decision, ctx: CommandContext
+    ) -> bool:
+        last_sequence = current.last_sequence if current else 0
+        entries = [self._entry(e, last_sequence + i, ctx) for i, e in enumerate(decision.events, start=1)]
+        commands = list(current.commands) if current else []
+        if ctx.idempotency_key is not None:
+            record = {"key": ctx.idempotency_key, "principal": ctx.principal, "fingerprint": ctx.fingerprint,
+                      "response": decision.response, "at": self.clock()}  # fmt: skip
+            commands = [*commands, record][-KEEP_COMMANDS:]
+        fields = {"state": decision.state, "last_sequence": last_sequence + len(entries), "commands": commands,
+                  "updated_at": self.clock()}  # fmt: skip
+        if current is None:
+            doc = {"_id": aggregate_id, "version": 1, **fields, "outbox": entries, "outbox_pending": bool(entries),
+                   "published_sequence": 0}  # fmt: skip
+            try:
+                await self.collection.insert_one(doc)
+            except DuplicateKeyError:
+                return False  # created concurrently: decide again against it
+            return True
+        update: Document = {"$set": {**fields, "version": current.version + 1}}
+        if entries:
+            update["$set"]["outbox_pending"] = True
+            update["$push"] = {"outbox": {"$each": entries}}
+        result = await self.collection.update_one({"_id": aggregate_id, "version": current.version}, update)
+        return result.matched_count == 1
+
+    def _entry(self, event: DomainEvent, sequence: int, ctx: CommandContext) -> Document:
+        return {
+            "id": new_event_id(),
+            "topic": event.topic.name,
+            "type": event.event_type,
+            "subject": event.subject(),
+            "sequence": sequence,
+            "time": self.clock(),
+            "correlation_id": ctx.correlation_id,
+            "causation_id": ctx.command_id,
+            "traceparent": ctx.traceparent,
+            "data": event.model_dump(mode="json"),
+        }

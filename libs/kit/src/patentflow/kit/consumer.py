@@ -1,0 +1,225 @@
+"""Consumers that lose nothing: commit only after the effect is stored, retry with back-off, then dead-letter.
+
+A handler that keeps failing on one event sends it, after ``max_attempts``, to the group's dead-letter topic
+with the error and the original coordinates in headers; later events of the same aggregate are parked behind
+it (dead-lettered with ``dlq_reason=parked``) until an operator replays them. Outages of the store or the
+broker are not the event's fault: they are not counted as attempts, and the record is redelivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pymongo.errors import ConnectionFailure
+
+from patentflow.contracts.topics import dead_letter_topic
+from patentflow.kit import metrics
+from patentflow.kit.cloudevents import InvalidEnvelope, ReceivedEvent, parse_event
+from patentflow.kit.deadletters import DeadLetter, DeadLetterStore
+from patentflow.kit.outbox import Publisher
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[ReceivedEvent], Awaitable[None]]
+# Failures of the infrastructure, not of the event: wait and let Kafka redeliver, never dead-letter.
+TRANSIENT: tuple[type[BaseException], ...] = (ConnectionFailure, KafkaConnectionError, KafkaTimeoutError)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently a failing event is retried before it is dead-lettered."""
+
+    max_attempts: int = 5
+    backoff_seconds: float = 0.2
+    backoff_max_seconds: float = 5.0
+    transient_retry_seconds: float = 2.0
+
+    def delay(self, attempt: int) -> float:
+        """Back-off before attempt ``attempt + 1``."""
+        return float(min(self.backoff_seconds * 2 ** (attempt - 1), self.backoff_max_seconds))
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayReport:
+    """What an operator's replay did."""
+
+    subject: str
+    replayed: int
+    remaining: int
+    error: str | None = None
+
+
+@dataclass
+class ReliableConsumer:
+    """One consumer group applying one handler to its topics."""
+
+    group: str
+    topics: Sequence[str]
+    handler: Handler
+    dead_letters: DeadLetterStore
+    publisher: Publisher
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def dead_letter_topic(self) -> str:
+        """Where this group's failures go."""
+        return dead_letter_topic(self.group)
+
+    def subscribe(self, broker: KafkaBroker) -> None:
+        """Register with the broker. NACK_ON_ERROR: a record is committed only after ``handle`` returned."""
+
+        async def on_message(message: KafkaMessage) -> None:
+            await self.handle(message.raw_message)
+
+        broker.subscriber(
+            *self.topics,
+            group_id=self.group,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset="earliest",
+            max_poll_records=200,
+        )(on_message)
+
+    async def handle(self, record: Any) -> None:
+        """Apply one Kafka record; returns once its effect or its dead letter is stored."""
+        structlog.contextvars.bind_contextvars(
+            topic=record.topic, partition=record.partition, offset=record.offset, group=self.group
+        )
+        try:
+            try:
+                event = parse_event(
+                    headers=record.headers or (), value=record.value, topic=record.topic,
+                    partition=record.partition, offset=record.offset, key=record.key,
+                )  # fmt: skip
+            except InvalidEnvelope as exc:
+                await self._dead_letter(record, None, exc, attempts=1, reason="invalid")
+                return
+            structlog.contextvars.bind_contextvars(
+                event_id=event.meta.id, event_type=event.meta.type, subject=event.meta.subject,
+                correlation_id=event.meta.correlation_id, causation_id=event.meta.causation_id,
+            )  # fmt: skip
+            async with self._lock:
+                if self.dead_letters.is_parked(self.group, event.meta.subject):
+                    await self._dead_letter(record, event, None, attempts=0, reason="parked")
+                    return
+            await self._apply_with_retries(record, event)
+        finally:
+            structlog.contextvars.unbind_contextvars(
+                "topic", "partition", "offset", "group", "event_id", "event_type", "subject",
+                "correlation_id", "causation_id",
+            )  # fmt: skip
+
+    async def _apply_with_retries(self, record: Any, event: ReceivedEvent) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                await self.handler(event)
+            except TRANSIENT:
+                log.warning("store or broker unavailable; record will be redelivered", exc_info=True)
+                await asyncio.sleep(self.policy.transient_retry_seconds)
+                raise
+            except Exception as exc:
+                if attempt >= self.policy.max_attempts:
+                    log.error("event failed on every attempt; dead-lettering it", attempts=attempt, exc_info=True)
+                    await self._dead_letter(record, event, exc, attempts=attempt, reason="failed")
+                    return
+                metrics.HANDLER_RETRIES.labels(group=self.group).inc()
+                log.warning("event failed; retrying", attempt=attempt, error=str(exc))
+                await asyncio.sleep(self.policy.delay(attempt))
+                continue
+            metrics.HANDLER_LATENCY.labels(group=self.group).observe(time.perf_counter() - started)
+            metrics.EVENTS_HANDLED.labels(group=self.group, type=event.meta.type, outcome="applied").inc()
+            return
+
+    async def _dead_letter(
+        self, record: Any, event: ReceivedEvent | None, exc: BaseException | None, *, attempts: int, reason: str
+    ) -> None:
+        try:
+            await self._store_and_publish_dead_letter(record, event, exc, attempts=attempts, reason=reason)
+        except Exception:
+            # Not committed: Kafka redelivers the record and we try again after the pause.
+            log.exception("could not dead-letter the record; it will be redelivered")
+            await asyncio.sleep(self.policy.transient_retry_seconds)
+            raise
+
+    async def _store_and_publish_dead_letter(
+        self, record: Any, event: ReceivedEvent | None, exc: BaseException | None, *, attempts: int, reason: str
+    ) -> None:
+        subject = event.meta.subject if event else None
+        behind = None
+        if reason == "parked" and subject is not None:
+            letters = await self.dead_letters.open_for(self.group, subject)
+            here = (record.topic, record.partition, record.offset)
+            mine = next((d for d in letters if (d["topic"], d["partition"], d["offset"]) == here), None)
+            if mine is not None:
+                # Redelivered after a crash between storing its dead letter and committing: keep what was stored.
+                reason, exc, attempts = mine["status"], _Stored(mine["error_type"], mine["error"]), mine["attempts"]
+                behind = mine.get("parked_behind")
+            else:
+                behind = letters[0]["event_id"] if letters else None
+        letter = DeadLetter(
+            group=self.group, subject=subject, topic=record.topic, partition=record.partition,
+            offset=record.offset, key=record.key, value=record.value or b"", headers=list(record.headers or ()),
+            status="parked" if reason == "parked" else "failed",
+            error_type=(exc.name if isinstance(exc, _Stored) else type(exc).__name__) if exc else "Parked",
+            error=str(exc) if exc else f"parked behind an earlier failed event of {subject}",
+            attempts=attempts, event_id=event.meta.id if event else None,
+            event_type=event.meta.type if event else None, parked_behind=behind,
+        )  # fmt: skip
+        # Stored first, published second: a crash in between republishes (same ids), never loses.
+        await self.dead_letters.record(letter)
+        headers = dict(_text_headers(letter.headers))
+        headers.update({
+            "dlq_reason": reason, "dlq_error_type": letter.error_type, "dlq_error_message": letter.error[:2000],
+            "dlq_attempts": str(attempts), "dlq_consumer_group": self.group, "dlq_original_topic": record.topic,
+            "dlq_original_partition": str(record.partition), "dlq_original_offset": str(record.offset),
+        })  # fmt: skip
+        if behind:
+            headers["dlq_parked_behind"] = behind
+        await self.publisher.send_all([(self.dead_letter_topic, record.key or b"", letter.value, headers)])
+        metrics.DEAD_LETTERS.labels(group=self.group, reason=reason).inc()
+        metrics.EVENTS_HANDLED.labels(group=self.group, type=letter.event_type or "", outcome=reason).inc()
+
+    async def replay(self, subject: str) -> ReplayReport:
+        """Apply an aggregate's dead-lettered events again, in order; stop at the first that still fails."""
+        async with self._lock:
+            letters = await self.dead_letters.open_for(self.group, subject)
+            done = 0
+            for letter in letters:
+                headers = self.dead_letters.headers_of(letter)
+                try:
+                    event = parse_event(
+                        headers=headers, value=bytes(letter["value"]), topic=letter["topic"],
+                        partition=letter["partition"], offset=letter["offset"], key=letter.get("key"),
+                    )  # fmt: skip
+                    await self.handler(event)
+                except Exception as exc:
+                    await self.dead_letters.mark(letter["_id"], "failed", error=str(exc), error_type=type(exc).__name__)
+                    return ReplayReport(subject, done, len(letters) - done, str(exc))
+                await self.dead_letters.mark(letter["_id"], "replayed")
+                done += 1
+            self.dead_letters.release(self.group, subject)
+            return ReplayReport(subject, done, 0)
+
+
+class _Stored(Exception):
+    """An error recorded earlier, carried again when its record is redelivered."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def _text_headers(headers: Sequence[tuple[str, bytes | None]]) -> list[tuple[str, str]]:
+    return [(name, value.decode(errors="replace")) for name, value in headers if value is not None]

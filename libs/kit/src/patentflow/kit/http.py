@@ -1,0 +1,79 @@
+"""HTTP plumbing shared by every service: request context, error answers and command contexts."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from patentflow.kit.aggregates import CommandContext, fingerprint
+from patentflow.kit.auth import Principal
+from patentflow.kit.errors import NotFound, RuleViolation
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def new_traceparent(incoming: str | None = None) -> str:
+    """Continue the caller's W3C trace with a new span, or start a trace."""
+    trace = incoming.split("-")[1] if incoming and _TRACEPARENT.match(incoming) else secrets.token_hex(16)
+    return f"00-{trace}-{secrets.token_hex(8)}-01"
+
+
+class RequestContextMiddleware(BaseHTTPMiddleware):
+    """Binds request, correlation and trace ids into every log line of a request and echoes them back."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        """Bind the ids, call the route, echo the ids."""
+        request_id = str(uuid.uuid4())
+        correlation_id = request.headers.get("x-correlation-id") or request_id
+        traceparent = new_traceparent(request.headers.get("traceparent"))
+        request.state.request_id = request_id
+        request.state.correlation_id = correlation_id
+        request.state.traceparent = traceparent
+        structlog.contextvars.bind_contextvars(request_id=request_id, correlation_id=correlation_id)
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id", "correlation_id")
+        response.headers["X-Request-ID"] = request_id
+        response.headers["X-Correlation-ID"] = correlation_id
+        return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Rule violations become 409 with a reason code; hidden or missing records 404."""
+
+    async def on_rule(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RuleViolation)
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT, content={"detail": exc.body()})
+
+    async def on_missing(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(status_code=status.HTTP_404_NOT_FOUND, content={"detail": str(exc) or "not found"})
+
+    app.add_exception_handler(RuleViolation, on_rule)
+    app.add_exception_handler(NotFound, on_missing)
+
+
+def command_context(request: Request, principal: Principal, payload: Any) -> CommandContext:
+    """The context of a command: who, which ids to trace with, and its Idempotency-Key with a fingerprint."""
+    key = request.headers.get("idempotency-key")
+    if key is not None and not _KEY.match(key):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                            [{"loc": ["header", "Idempotency-Key"], "msg": "1-200 printable ASCII characters",
+                              "type": "value_error"}])  # fmt: skip
+    return CommandContext(
+        principal=principal.sub,
+        command_id=request.state.request_id,
+        correlation_id=request.state.correlation_id,
+        traceparent=request.state.traceparent,
+        idempotency_key=key,
+        fingerprint=fingerprint({"path": request.url.path, "method": request.method, "body": payload}),
+    )

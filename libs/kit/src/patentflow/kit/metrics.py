@@ -1,0 +1,17 @@
+"""Prometheus metrics every service exposes at ``/metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_PUBLISHED = Counter("patentflow_events_published_total", "Events relayed from the outbox to Kafka", ["source"])
+EVENTS_HANDLED = Counter(
+    "patentflow_events_handled_total", "Events a consumer finished with, by outcome", ["group", "type", "outcome"]
+)
+HANDLER_LATENCY = Histogram("patentflow_handler_seconds", "Time to apply one event", ["group"])
+HANDLER_RETRIES = Counter("patentflow_handler_retries_total", "Failed attempts that will be retried", ["group"])
+DEAD_LETTERS = Counter("patentflow_dead_letters_total", "Events sent to a dead-letter topic", ["group", "reason"])
+OUTBOX_BACKLOG = Gauge("patentflow_outbox_backlog", "Aggregates with events not yet on Kafka", ["service"])
+CONSUMER_LAG = Gauge(
+    "patentflow_consumer_lag", "Records behind the end of a partition", ["group", "topic", "partition"]
+)

@@ -1,0 +1,22 @@
+"""The MongoDB client factory: PyMongo's async API (Motor is end-of-life)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from patentflow.kit.settings import ServiceSettings
+
+Document = dict[str, Any]
+
+
+def make_mongo_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
+    """A client for the service's store; TLS and auth come from the URL (``tls=true``, credentials)."""
+    return AsyncMongoClient(
+        settings.mongodb_url.get_secret_value(),
+        tz_aware=True,
+        uuidRepresentation="standard",
+        appname=f"patentflow-{settings.service_name}",
+        serverSelectionTimeoutMS=10_000,
+    )

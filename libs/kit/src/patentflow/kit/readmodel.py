@@ -1,0 +1,49 @@
+"""Idempotent, ordered effects for consumers: apply an event only if it is the next one of its aggregate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from patentflow.kit.cloudevents import ReceivedEvent
+from patentflow.kit.mongo import Document
+
+
+class SequenceGap(Exception):
+    """An event arrived before one that precedes it; retried, then dead-lettered (and its aggregate parked)."""
+
+    def __init__(self, subject: str, expected: int, got: int) -> None:
+        super().__init__(f"{subject}: expected sequence {expected}, got {got}")
+        self.expected = expected
+        self.got = got
+
+
+def stream_of(event: ReceivedEvent) -> str:
+    """The name under which a document records how far it has read one source's stream."""
+    return event.meta.source.rstrip("/").rsplit("/", 1)[-1]
+
+
+async def apply_in_sequence(
+    collection: AsyncCollection[Document], event: ReceivedEvent, update: dict[str, Any]
+) -> bool:
+    """Apply ``update`` to the event's aggregate document and advance its sequence in the same write.
+
+    Returns False for a duplicate (already applied); raises :class:`SequenceGap` if an earlier event is missing.
+    """
+    subject, sequence = event.meta.subject, event.meta.sequence
+    field = f"seq.{stream_of(event)}"
+    update = {**update, "$set": {**update.get("$set", {}), field: sequence}}
+    query: Document = {"_id": subject, field: sequence - 1 if sequence > 1 else {"$exists": False}}
+    try:
+        result = await collection.update_one(query, update, upsert=sequence == 1)
+        if result.matched_count or result.upserted_id is not None:
+            return True
+    except DuplicateKeyError:
+        pass  # the first event of an aggregate we already have: a duplicate, checked below
+    doc = await collection.find_one({"_id": subject}, {"seq": 1})
+    current = int(((doc or {}).get("seq") or {}).get(stream_of(event), 0))
+    if current >= sequence:
+        return False
+    raise SequenceGap(subject, current + 1, sequence)

@@ -1,0 +1,74 @@
+"""``python -m patentflow.localinfra install|start|stop|status|env|token|run``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from patentflow.localinfra import infra, launcher
+from patentflow.localinfra.config import InfraConfig
+from patentflow.localinfra.processes import InfraError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch one command; errors print one clear message and exit 1."""
+    parser = argparse.ArgumentParser(prog="python -m patentflow.localinfra", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, help="data directory (default: $PATENTFLOW_DATA_DIR or ./.data)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("install", help="download Kafka and build FerretDB into the cache (once)")
+    sub.add_parser("start", help="install if needed, start both servers, wait until healthy")
+    sub.add_parser("stop", help="stop both servers")
+    sub.add_parser("status", help="show whether each server runs and answers")
+    sub.add_parser("env", help="print the environment that points services and tests here")
+    sub.add_parser("run", help="the whole platform with demo data; Ctrl-C stops it")
+    token = sub.add_parser("token", help="print a development token signed with the local secret")
+    token.add_argument("--role", required=True)
+    token.add_argument("--sub")
+    for name in ("province", "ministry", "institution", "school", "enterprise", "bank", "person"):
+        token.add_argument(f"--{name}")
+    args = parser.parse_args(argv)
+    cfg = InfraConfig.from_env(args.data_dir)
+    try:
+        if args.command == "install":
+            infra.install(cfg)
+        elif args.command == "start":
+            infra.start(cfg)
+            print(f"ready: kafka {cfg.kafka_bootstrap}, mongodb {cfg.mongodb_url} (data in {cfg.data_dir})")
+        elif args.command == "stop":
+            print("stopped: " + (", ".join(infra.stop(cfg)) or "nothing was running"))
+        elif args.command == "status":
+            for name, state in infra.status(cfg).items():
+                print(f"{name}: {state}")
+        elif args.command == "env":
+            env = {"KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap, "MONGODB_URL": cfg.mongodb_url,
+                   **infra.service_env(cfg)}  # fmt: skip
+            print("\n".join(f"export {k}={v}" for k, v in env.items()))
+        elif args.command == "token":
+            return _token(cfg, args)
+        elif args.command == "run":
+            return launcher.run(cfg)
+    except InfraError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _token(cfg: InfraConfig, args: argparse.Namespace) -> int:
+    from patentflow.contracts.access import Role, Scope
+    from patentflow.kit.auth import InvalidToken, issue_token
+
+    try:
+        role = Role(args.role)
+        scope = Scope(**{n: getattr(args, n) for n in Scope.model_fields if getattr(args, n, None)})
+        print(issue_token(infra.auth_secret(cfg), sub=args.sub or args.role, role=role, scope=scope,
+                          ttl=timedelta(hours=12)))  # fmt: skip
+    except (ValueError, InvalidToken) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

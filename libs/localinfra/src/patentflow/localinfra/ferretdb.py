@@ -1,0 +1,73 @@
+"""FerretDB 1.x with its SQLite backend: a MongoDB-wire-compatible server built with Go from the module proxy."""
+
+from __future__ import annotations
+
+import shutil
+
+from pymongo import MongoClient
+
+from patentflow.localinfra.config import FERRETDB_VERSION, InfraConfig
+from patentflow.localinfra.kafka import ASSETS
+from patentflow.localinfra.processes import InfraError, ManagedProcess, port_in_use, run_checked, wait_until
+
+
+def installed(cfg: InfraConfig) -> bool:
+    """Whether the server is built in the cache."""
+    return cfg.ferretdb_binary.exists()
+
+
+def install(cfg: InfraConfig) -> None:
+    """Build our ten-line runner around FerretDB's embeddable package (once).
+
+    ``go install`` of FerretDB's own command does not work from the module proxy (its version file is generated
+    at release time), so the pinned ``go.mod``/``go.sum`` in ``assets/ferretdb`` build the embeddable package.
+    """
+    if installed(cfg):
+        return
+    if shutil.which("go") is None:
+        raise InfraError("go not found: FerretDB is built with Go 1.22+ (or use docker compose)")
+    src = cfg.cache_dir / f"ferretdb-{FERRETDB_VERSION}" / "src"
+    src.mkdir(parents=True, exist_ok=True)
+    for name in ("go.mod", "go.sum", "main.go"):
+        (src / name).write_text((ASSETS / "ferretdb" / name).read_text())
+    run_checked(["go", "build", "-o", str(cfg.ferretdb_binary), "."], cwd=src, what="building FerretDB",
+                env={"CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly"})  # fmt: skip
+
+
+def _process(cfg: InfraConfig) -> ManagedProcess:
+    return ManagedProcess("ferretdb", cfg.data_dir / "run")
+
+
+def start(cfg: InfraConfig) -> None:
+    """Start the server on the data directory and wait until it answers ``ping``."""
+    proc = _process(cfg)
+    if proc.pid() is None:
+        if port_in_use(cfg.host, cfg.mongo_port):
+            raise InfraError(
+                f"port {cfg.mongo_port} is already in use by another process; stop it or set PATENTFLOW_MONGO_PORT"
+            )
+        data = cfg.data_dir / "ferretdb"
+        data.mkdir(parents=True, exist_ok=True)
+        proc.start([str(cfg.ferretdb_binary), "-listen", f"{cfg.host}:{cfg.mongo_port}", "-sqlite-dir", str(data)])
+    wait_until(lambda: healthy(cfg), timeout=30, what="FerretDB", process=proc)
+
+
+def healthy(cfg: InfraConfig) -> bool:
+    """The server answers ``ping``."""
+    client: MongoClient[dict[str, object]] = MongoClient(cfg.mongodb_url, serverSelectionTimeoutMS=1500)
+    try:
+        return bool(client.admin.command("ping").get("ok"))
+    except Exception:
+        return False
+    finally:
+        client.close()
+
+
+def stop(cfg: InfraConfig) -> bool:
+    """Stop the server."""
+    return _process(cfg).stop(timeout=10)
+
+
+def running(cfg: InfraConfig) -> int | None:
+    """Pid of our server, if it runs."""
+    return _process(cfg).pid()

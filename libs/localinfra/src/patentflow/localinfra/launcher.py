@@ -1,0 +1,155 @@
+"""``make run``: local infrastructure, the six services, demo data, URLs; Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from patentflow.contracts.access import Role, Scope
+from patentflow.kit.auth import issue_token
+from patentflow.localinfra import demo, infra
+from patentflow.localinfra.config import InfraConfig
+from patentflow.localinfra.processes import InfraError, ManagedProcess, port_in_use, wait_until
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceProcess:
+    """One service of the platform as a local process."""
+
+    name: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        """Base URL on loopback."""
+        return f"http://127.0.0.1:{self.port}"
+
+
+SERVICES = [
+    ServiceProcess("inventory", 8001),
+    ServiceProcess("evaluation", 8002),
+    ServiceProcess("matching", 8003),
+    ServiceProcess("transactions", 8004),
+    ServiceProcess("pledge", 8005),
+    ServiceProcess("projection", 8006),
+]
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health/ready", timeout=2) as response:  # noqa: S310 - loopback only
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start_services(cfg: InfraConfig, procs: list[ManagedProcess]) -> None:
+    """Start every service against the local infrastructure, appending each to ``procs``, and wait until ready."""
+    env = infra.service_env(cfg)
+    for svc in SERVICES:
+        proc = ManagedProcess(svc.name, cfg.data_dir / "run")
+        if proc.pid() is None:
+            if port_in_use("127.0.0.1", svc.port):
+                raise InfraError(f"port {svc.port} for {svc.name} is in use by another process")
+            # The data dir on the command line is how a later start recognises the process as its own.
+            proc.start([sys.executable, "-m", f"patentflow.{svc.name}", f"--data-dir={cfg.data_dir}"],
+                       env={**env, "PATENTFLOW_HTTP_PORT": str(svc.port)})  # fmt: skip
+        procs.append(proc)
+    for svc, proc in zip(SERVICES, procs, strict=True):
+        wait_until(lambda url=svc.url: _ready(url), timeout=90, what=svc.name, process=proc)  # type: ignore[misc]
+
+
+def _post(url: str, token: str, body: dict[str, Any], key: str) -> int:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={  # noqa: S310
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Idempotency-Key": key})  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def load_demo(cfg: InfraConfig) -> dict[str, str]:
+    """Record the demo patents through the inventory API (idempotent); returns ready-made tokens."""
+    secret = infra.auth_secret(cfg)
+    tokens = {}
+    for institution in demo.INSTITUTIONS:
+        token = issue_token(secret, sub=f"admin@{institution['credit_code']}", role=Role.INSTITUTION_ADMIN,
+                            scope=Scope(institution=institution["credit_code"]), ttl=timedelta(days=7))  # fmt: skip
+        tokens[institution["credit_code"]] = token
+    statuses = [
+        _post(f"{SERVICES[0].url}/patents", tokens[p["owner"]["credit_code"]], p, f"demo-{p['application_number']}")
+        for p in demo.patents()
+    ]
+    if any(s not in (200, 201) for s in statuses):
+        raise InfraError(f"demo data was refused: statuses {sorted(set(statuses))}")
+    tokens["national_admin"] = issue_token(secret, sub="admin@national", role=Role.NATIONAL_ADMIN, scope=Scope(),
+                                           ttl=timedelta(days=7))  # fmt: skip
+    return tokens
+
+
+def run(cfg: InfraConfig) -> int:
+    """Start everything, print where it is, wait for Ctrl-C, stop everything."""
+
+    def on_signal(signum: int, _: object) -> None:
+        raise KeyboardInterrupt  # unwinds whatever is running, start-up waits included, into the clean-up below
+
+    # Explicit for SIGINT too: a shell that starts us in the background ignores it, and Python inherits that.
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    procs: list[ManagedProcess] = []
+    try:
+        infra.start(cfg)
+        print("starting the six services ...", flush=True)
+        start_services(cfg, procs)
+        tokens = load_demo(cfg)
+        _print_summary(cfg, tokens)
+        while True:
+            time.sleep(0.5)
+            for proc in procs:
+                if proc.pid() is None:
+                    raise InfraError(f"{proc.name} stopped; its log ({proc.log_file}) ends:\n{proc.tail()}")
+    except KeyboardInterrupt:
+        pass
+    except InfraError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        print("\nstopping services ...", flush=True)
+        for proc in reversed(procs):
+            proc.stop(timeout=20)
+        print("stopping infrastructure ...", flush=True)
+        infra.stop(cfg)
+        print("stopped.", flush=True)
+    return 0
+
+
+def _print_summary(cfg: InfraConfig, tokens: dict[str, str]) -> None:
+    first = demo.INSTITUTIONS[0]["credit_code"]
+    number = demo.patents()[0]["application_number"]
+    lines = ["", "patentflow is running (Ctrl-C stops everything).", ""]
+    lines += [f"  {svc.name:<13} {svc.url}/docs" for svc in SERVICES]
+    lines += [
+        "",
+        f"  read API      {SERVICES[-1].url}/patents",
+        f"  AsyncAPI      {SERVICES[-1].url}/asyncapi.json",
+        f"  Kafka         {cfg.kafka_bootstrap}",
+        f"  MongoDB API   {cfg.mongodb_url} (FerretDB)",
+        f"  logs          {cfg.data_dir / 'run'}",
+        "",
+        f"  demo: {len(demo.patents())} patents of {len(demo.INSTITUTIONS)} institutions. Try:",
+        f"    export TOKEN={tokens[first]}",
+        f'    curl -s -H "Authorization: Bearer $TOKEN" {SERVICES[-1].url}/patents/{number}',
+        f"  national administrator token: {tokens['national_admin']}",
+        "  more tokens: make token ARGS='--role province_office --province 430000'",
+        "",
+    ]
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,1 @@
+"""The inventory service: stock patents of institutions, their inventory records, review and conversion pool."""

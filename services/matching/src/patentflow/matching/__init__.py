@@ -1,0 +1,1 @@
+"""The matching service: Enterprise demands matched with pool patents, pushed by province and industry (匹配推送、供需对接)."""

@@ -1,0 +1,1 @@
+"""The projection service: every cross-service read model and the read-model API."""

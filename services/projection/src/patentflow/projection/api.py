@@ -1,0 +1,92 @@
+"""The read-model API: the integrated patent view, filtered to what the caller's scope may see."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from patentflow.contracts.access import Role
+from patentflow.contracts.identifiers import normalize_application_number
+from patentflow.kit.auth import CurrentPrincipal, Principal
+from patentflow.kit.errors import NotFound
+from patentflow.kit.mongo import Document
+from patentflow.projection.patents import PatentView
+
+router = APIRouter(prefix="/patents", tags=["read models"])
+
+
+class PatentRead(BaseModel):
+    """One patent in the integrated view."""
+
+    application_number: str
+    institution: str
+    province: str
+    patent: dict[str, Any]
+    sequences: dict[str, int]
+
+
+class PatentPage(BaseModel):
+    """A page of the integrated view."""
+
+    total: int
+    items: list[PatentRead]
+
+
+def view(request: Request) -> PatentView:
+    patents: PatentView = request.app.state.runtime.services["patents"]
+    return patents
+
+
+View = Annotated[PatentView, Depends(view)]
+
+
+def _read(doc: Document) -> PatentRead:
+    return PatentRead(application_number=doc["_id"], institution=doc["institution"], province=doc["province"],
+                      patent=doc["patent"], sequences=doc.get("seq", {}))  # fmt: skip
+
+
+def _scope_filter(principal: Principal) -> Document | None:
+    """What the caller may list; None when it may list nothing."""
+    if principal.role in (Role.NATIONAL_ADMIN, Role.OPERATOR):
+        return {}
+    if principal.role is Role.PROVINCE_OFFICE:
+        return {"province": principal.scope.province}
+    if principal.role is Role.INSTITUTION_ADMIN:
+        return {"institution": principal.scope.institution}
+    return None
+
+
+@router.get("/{number}", response_model=PatentRead, summary="One patent's integrated view")
+async def get_patent(number: str, principal: CurrentPrincipal, patents: View) -> PatentRead:
+    try:
+        number = normalize_application_number(number)
+    except ValueError as exc:
+        raise NotFound("no such patent") from exc
+    doc = await patents.get(number)
+    if doc is None or not principal.may_see(institution=doc["institution"], province=doc["province"]):
+        raise NotFound("no such patent")  # the same answer whether it is missing or not yours
+    return _read(doc)
+
+
+@router.get("", response_model=PatentPage, summary="Patents the caller may see")
+async def list_patents(
+    principal: CurrentPrincipal,
+    patents: View,
+    province: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    institution: str | None = None,
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> PatentPage:
+    scope = _scope_filter(principal)
+    if scope is None:
+        return PatentPage(total=0, items=[])
+    query: Document = dict(scope)
+    for name, value in (("province", province), ("institution", institution)):
+        if value is not None:
+            if name in scope and scope[name] != value:
+                return PatentPage(total=0, items=[])
+            query[name] = value
+    total, docs = await patents.page(query, skip=skip, limit=limit)
+    return PatentPage(total=total, items=[_read(d) for d in docs])

@@ -1,0 +1,100 @@
+"""End-to-end fixtures: inventory and projection as real processes on the real broker and store."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+
+from patentflow.contracts.access import Role, Scope
+from patentflow.contracts.identifiers import application_check_digit, credit_code_check_char
+from patentflow.kit.auth import issue_token
+from patentflow.testing.fixtures import TEST_SECRET
+from patentflow.testing.infrastructure import Infrastructure
+from patentflow.testing.processes import ServiceUnderTest
+
+INSTITUTION_A = "12100000400000624" + credit_code_check_char("12100000400000624")
+INSTITUTION_B = "12430000444876543" + credit_code_check_char("12430000444876543")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+def token(role: Role, **scope: str) -> dict[str, str]:
+    """Authorization header for a principal."""
+    value = issue_token(TEST_SECRET, sub=f"{role.value}:{scope}", role=role, scope=Scope(**scope),
+                        ttl=timedelta(hours=1))  # fmt: skip
+    return {"Authorization": f"Bearer {value}"}
+
+
+def new_number(kind: int = 1) -> str:
+    """A fresh, valid application number."""
+    body = f"2022{kind}{random.randrange(10**7):07d}"
+    return f"{body}.{application_check_digit(body)}"
+
+
+def patent_body(
+    number: str, institution: str = INSTITUTION_A, province: str = "110000", **extra: Any
+) -> dict[str, Any]:
+    """A valid record of a stock patent."""
+    return {
+        "application_number": number, "title": "一种专利文本分类方法", "abstract": "摘要", "ipc_main": "G06F 16/35",
+        "ipc_secondary": ["G06N 3/08"], "filing_date": "2020-05-06", "grant_date": "2021-09-10",
+        "owner": {"credit_code": institution, "name": "示范大学", "province": province},
+        "inventors": ["王五"], "state_funded": True,
+        "state_funding": {"project_number": "2019YFB1234", "funder": "科技部"}, "source": "institution_upload", **extra,
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def databases(run_id: str) -> dict[str, str]:
+    """One database per service for this run."""
+    return {name: f"e2e_{run_id}_{name}" for name in ("inventory", "projection")}
+
+
+@pytest.fixture(scope="session")
+def inventory(service_env: dict[str, str], databases: dict[str, str], logs_dir: Path) -> Iterator[ServiceUnderTest]:
+    service = ServiceUnderTest("inventory", {**service_env, "PATENTFLOW_MONGODB_DATABASE": databases["inventory"]},
+                               logs_dir).start()  # fmt: skip
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def projection(service_env: dict[str, str], databases: dict[str, str], logs_dir: Path) -> Iterator[ServiceUnderTest]:
+    service = ServiceUnderTest("projection", {**service_env, "PATENTFLOW_MONGODB_DATABASE": databases["projection"]},
+                               logs_dir).start()  # fmt: skip
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=15) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def mongo(infrastructure: Infrastructure) -> AsyncIterator[AsyncMongoClient[dict[str, Any]]]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infrastructure.mongodb_url, tz_aware=True)
+    yield client
+    await client.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """An end-to-end test is never skipped here: a skip becomes a failure that says why."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped and item.get_closest_marker("e2e") is not None:
+        report.outcome = "failed"
+        report.longrepr = f"e2e test {item.nodeid} was skipped; end-to-end tests must run: {report.longrepr}"
