@@ -61,20 +61,20 @@ def databases(run_id: str) -> dict[str, str]:
     return {name: f"e2e_{run_id}_{name}" for name in ("inventory", "projection")}
 
 
-@pytest.fixture(scope="session")
-def inventory(service_env: dict[str, str], databases: dict[str, str], logs_dir: Path) -> Iterator[ServiceUnderTest]:
-    service = ServiceUnderTest("inventory", {**service_env, "PATENTFLOW_MONGODB_DATABASE": databases["inventory"]},
-                               logs_dir).start()  # fmt: skip
+def _running(name: str, env: dict[str, str], databases: dict[str, str], logs: Path) -> Iterator[ServiceUnderTest]:
+    service = ServiceUnderTest(name, {**env, "PATENTFLOW_MONGODB_DATABASE": databases[name]}, logs).start()
     yield service
     service.stop()
+
+
+@pytest.fixture(scope="session")
+def inventory(service_env: dict[str, str], databases: dict[str, str], logs_dir: Path) -> Iterator[ServiceUnderTest]:
+    yield from _running("inventory", service_env, databases, logs_dir)
 
 
 @pytest.fixture(scope="session")
 def projection(service_env: dict[str, str], databases: dict[str, str], logs_dir: Path) -> Iterator[ServiceUnderTest]:
-    service = ServiceUnderTest("projection", {**service_env, "PATENTFLOW_MONGODB_DATABASE": databases["projection"]},
-                               logs_dir).start()  # fmt: skip
-    yield service
-    service.stop()
+    yield from _running("projection", service_env, databases, logs_dir)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -80,6 +81,7 @@ class ReliableConsumer:
 
         async def on_message(message: KafkaMessage) -> None:
             await self.handle(message.raw_message)
+            self._record_lag(message.raw_message)
 
         broker.subscriber(
             *self.topics,
@@ -88,6 +90,16 @@ class ReliableConsumer:
             auto_offset_reset="earliest",
             max_poll_records=200,
         )(on_message)
+
+    def _record_lag(self, record: Any) -> None:
+        # The consumer knows each partition's high-water mark from its last fetch: lag costs no request.
+        consumer = getattr(record, "consumer", None)
+        if consumer is None:
+            return
+        highwater = consumer.highwater(TopicPartition(record.topic, record.partition))
+        if highwater is not None:
+            lag = max(highwater - record.offset - 1, 0)
+            metrics.CONSUMER_LAG.labels(group=self.group, topic=record.topic, partition=str(record.partition)).set(lag)
 
     async def handle(self, record: Any) -> None:
         """Apply one Kafka record; returns once its effect or its dead letter is stored."""

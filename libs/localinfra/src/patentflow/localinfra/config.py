@@ -8,6 +8,8 @@ from pathlib import Path
 
 KAFKA_VERSION = "4.1.1"
 FERRETDB_VERSION = "1.24.0"
+# Bumped when our build of FerretDB changes (see ferretdb.py), so an older build in the cache is not reused.
+FERRETDB_BUILD = "idfix1"
 
 
 def _port(name: str, default: int) -> int:
@@ -62,4 +64,4 @@ class InfraConfig:
     @property
     def ferretdb_binary(self) -> Path:
         """Built FerretDB runner."""
-        return self.cache_dir / f"ferretdb-{FERRETDB_VERSION}" / "ferretdb-local"
+        return self.cache_dir / f"ferretdb-{FERRETDB_VERSION}-{FERRETDB_BUILD}" / "ferretdb-local"

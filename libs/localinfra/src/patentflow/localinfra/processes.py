@@ -146,10 +146,11 @@ def wait_until(check: Callable[[], bool], *, timeout: float, what: str, process:
     raise InfraError(f"{what} not ready after {timeout:.0f}s; log {process.log_file} ends:\n{process.tail()}")
 
 
-def run_checked(command: Sequence[str], *, cwd: Path, what: str, env: dict[str, str] | None = None) -> None:
-    """Run an install step; on failure raise with its output."""
+def run_checked(command: Sequence[str], *, cwd: Path, what: str, env: dict[str, str] | None = None) -> str:
+    """Run an install step and return its standard output; on failure raise with its output."""
     result = subprocess.run(list(command), cwd=cwd, capture_output=True, text=True,
                             env={**os.environ, **(env or {})}, check=False)  # fmt: skip
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip().splitlines()[-30:]
         raise InfraError(f"{what} failed ({' '.join(command)}):\n" + "\n".join(output))
+    return result.stdout
