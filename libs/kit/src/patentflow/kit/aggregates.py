@@ -25,6 +25,7 @@ from patentflow.contracts.envelope import DomainEvent
 from patentflow.contracts.reasons import ReasonCode
 from patentflow.kit.cloudevents import new_event_id
 from patentflow.kit.errors import RuleViolation
+from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.mongo import Document
 
 KEEP_COMMANDS = 100
@@ -93,6 +94,7 @@ class AggregateStore:
     source: str
     on_write: Callable[[], None] = field(default=lambda: None)
     clock: Callable[[], datetime] = utcnow
+    writes: GuardedWrites = field(default_factory=GuardedWrites)
 
     async def ensure_indexes(self) -> None:
         """The relay finds pending aggregates through this index."""
@@ -158,8 +160,7 @@ class AggregateStore:
         if entries:
             update["$set"]["outbox_pending"] = True
             update["$push"] = {"outbox": {"$each": entries}}
-        result = await self.collection.update_one({"_id": aggregate_id, "version": current.version}, update)
-        return result.matched_count == 1
+        return await self.writes.update_if(self.collection, aggregate_id, {"version": current.version}, update)
 
     def _entry(self, event: DomainEvent, sequence: int, ctx: CommandContext) -> Document:
         return {

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import structlog
-from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from patentflow.contracts.envelope import H_CORRELATION, H_ID
 from patentflow.kit import metrics
 from patentflow.kit.cloudevents import EventMeta
+from patentflow.kit.guarded import GuardedUpdate, GuardedWrites
 from patentflow.kit.mongo import Document
 
 log = structlog.get_logger(__name__)
@@ -77,6 +77,7 @@ class OutboxRelay:
         source: str,
         poll_seconds: float = 0.5,
         batch: int = 500,
+        writes: GuardedWrites | None = None,
     ) -> None:
         self._collections = collections
         self._publisher = publisher
@@ -84,6 +85,7 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._batch = batch
         self._wake = asyncio.Event()
+        self._writes = writes or GuardedWrites()
 
     def wake(self) -> None:
         """Called after a write, so events leave without waiting for the next poll."""
@@ -136,14 +138,10 @@ class OutboxRelay:
             top = max((e["sequence"] for e in doc["outbox"]), default=doc.get("published_sequence", 0))
             # Clears the outbox only if no command appended since we read it (same version); otherwise the
             # high-water mark alone keeps what we sent from being sent again, and the next pass clears it.
-            marks.append(
-                UpdateOne(
-                    {"_id": doc["_id"], "version": doc["version"]},
-                    {"$set": {"outbox": [], "outbox_pending": False, "published_sequence": top}},
-                )
-            )
-            marks.append(UpdateOne({"_id": doc["_id"], "published_sequence": {"$lt": top}},
-                                   {"$set": {"published_sequence": top}}))  # fmt: skip
-        await collection.bulk_write(marks, ordered=True)
+            clear = {"$set": {"outbox": [], "outbox_pending": False, "published_sequence": top}}
+            marks.append(GuardedUpdate(doc["_id"], {"version": doc["version"]}, clear))
+            raise_mark = {"$set": {"published_sequence": top}}
+            marks.append(GuardedUpdate(doc["_id"], {"published_sequence": {"$lt": top}}, raise_mark))
+        await self._writes.update_many_if(collection, marks)
         metrics.EVENTS_PUBLISHED.labels(source=self._source).inc(len(records))
         return len(records)

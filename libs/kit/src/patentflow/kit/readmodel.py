@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
 
 from patentflow.kit.cloudevents import ReceivedEvent
+from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.mongo import Document
+
+_COMPOUND = GuardedWrites()
 
 
 class SequenceGap(Exception):
@@ -26,7 +28,10 @@ def stream_of(event: ReceivedEvent) -> str:
 
 
 async def apply_in_sequence(
-    collection: AsyncCollection[Document], event: ReceivedEvent, update: dict[str, Any]
+    collection: AsyncCollection[Document],
+    event: ReceivedEvent,
+    update: dict[str, Any],
+    writes: GuardedWrites | None = None,
 ) -> bool:
     """Apply ``update`` to the event's aggregate document and advance its sequence in the same write.
 
@@ -35,13 +40,9 @@ async def apply_in_sequence(
     subject, sequence = event.meta.subject, event.meta.sequence
     field = f"seq.{stream_of(event)}"
     update = {**update, "$set": {**update.get("$set", {}), field: sequence}}
-    query: Document = {"_id": subject, field: sequence - 1 if sequence > 1 else {"$exists": False}}
-    try:
-        result = await collection.update_one(query, update, upsert=sequence == 1)
-        if result.matched_count or result.upserted_id is not None:
-            return True
-    except DuplicateKeyError:
-        pass  # the first event of an aggregate we already have: a duplicate, checked below
+    guard: Document = {field: sequence - 1 if sequence > 1 else {"$exists": False}}
+    if await (writes or _COMPOUND).update_if(collection, subject, guard, update, upsert=sequence == 1):
+        return True
     doc = await collection.find_one({"_id": subject}, {"seq": 1})
     current = int(((doc or {}).get("seq") or {}).get(stream_of(event), 0))
     if current >= sequence:

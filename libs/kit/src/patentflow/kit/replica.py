@@ -9,6 +9,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from patentflow.contracts import topics
 from patentflow.contracts.events import PatentRecordCorrected, PatentRecorded
 from patentflow.kit.cloudevents import ReceivedEvent
+from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.mongo import Document
 from patentflow.kit.readmodel import apply_in_sequence
 from patentflow.kit.runtime import ConsumerSpec, Runtime
@@ -22,8 +23,9 @@ KEPT = ("patent_type", "title", "ipc_main", "ipc_secondary", "filing_date", "gra
 class PatentReplica:
     """The replica collection of one service."""
 
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(self, collection: AsyncCollection[Document], writes: GuardedWrites | None = None) -> None:
         self.collection = collection
+        self.writes = writes
 
     async def apply(self, event: ReceivedEvent) -> None:
         """Keep the facts of recorded and corrected patents, in order, once."""
@@ -34,7 +36,7 @@ class PatentReplica:
             corrected = [k for k in event.data.get("corrected", []) if k in KEPT]
             if corrected:
                 update = {"$set": {k: event.data.get(k) for k in corrected}}
-        await apply_in_sequence(self.collection, event, update)
+        await apply_in_sequence(self.collection, event, update, self.writes)
 
     async def get(self, number: str) -> Document | None:
         """The replicated facts of one patent."""
@@ -43,6 +45,6 @@ class PatentReplica:
 
 def patent_replica_consumer(runtime: Runtime) -> ConsumerSpec:
     """The consumer that keeps a service's replica; the replica is ``runtime.services['patent_replica']``."""
-    replica = PatentReplica(runtime.db[COLLECTION])
+    replica = PatentReplica(runtime.db[COLLECTION], runtime.writes)
     runtime.services[COLLECTION] = replica
     return ConsumerSpec("patent-replica", [topics.PATENTS.name], replica.apply)

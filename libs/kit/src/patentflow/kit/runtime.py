@@ -17,6 +17,7 @@ from patentflow.contracts import topics
 from patentflow.kit import admin, health, metrics
 from patentflow.kit.consumer import Handler, ReliableConsumer, RetryPolicy
 from patentflow.kit.deadletters import DeadLetterStore
+from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.http import RequestContextMiddleware, install_error_handlers
 from patentflow.kit.kafka import ensure_topics, make_broker
 from patentflow.kit.logging import configure_logging
@@ -49,6 +50,7 @@ class Runtime:
     relay: OutboxRelay | None = None
     started: bool = False
     services: dict[str, object] = field(default_factory=dict)
+    writes: GuardedWrites = field(default_factory=GuardedWrites)
 
     @property
     def db(self) -> AsyncDatabase[Document]:
@@ -108,12 +110,14 @@ def create_service_app(
         runtime.consumers.append(consumer)
     if outbox_collections:
         runtime.relay = OutboxRelay([runtime.db[name] for name in outbox_collections], publisher, source=runtime.source,
-                                    poll_seconds=settings.outbox_poll_seconds, batch=settings.outbox_batch)  # fmt: skip
+                                    poll_seconds=settings.outbox_poll_seconds, batch=settings.outbox_batch,
+                                    writes=runtime.writes)  # fmt: skip
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
         try:
+            await runtime.writes.configure(runtime.mongo)
             await runtime.dead_letters.ensure_indexes()
             if on_startup is not None:
                 await on_startup(runtime)

@@ -17,7 +17,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     async def on_startup(runtime: Runtime) -> None:
-        store = AggregateStore(runtime.db[PATENTS], source=runtime.source, on_write=runtime.wake_relay)
+        store = AggregateStore(
+            runtime.db[PATENTS], source=runtime.source, on_write=runtime.wake_relay, writes=runtime.writes
+        )
         await store.ensure_indexes()
         runtime.services[PATENTS] = store
 

@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
-        patents = PatentView(runtime.db[COLLECTION])
+        patents = PatentView(runtime.db[COLLECTION], runtime.writes)
         runtime.services["patents"] = patents
         return [ConsumerSpec("patents", [topics.PATENTS.name], patents.apply)]
 

@@ -9,6 +9,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from patentflow.contracts.events import PatentRecordCorrected, PatentRecorded
 from patentflow.kit.cloudevents import ReceivedEvent
+from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.mongo import Document
 from patentflow.kit.readmodel import apply_in_sequence
 
@@ -34,8 +35,9 @@ def _update_for(event: ReceivedEvent) -> dict[str, Any]:
 class PatentView:
     """Applies events to the view and answers queries on it."""
 
-    def __init__(self, collection: AsyncCollection[Document]) -> None:
+    def __init__(self, collection: AsyncCollection[Document], writes: GuardedWrites | None = None) -> None:
         self.collection = collection
+        self.writes = writes
 
     async def ensure_indexes(self) -> None:
         """Queries by institution and by province."""
@@ -44,7 +46,7 @@ class PatentView:
 
     async def apply(self, event: ReceivedEvent) -> None:
         """Apply one event exactly once and in order (duplicates are dropped, gaps raise)."""
-        await apply_in_sequence(self.collection, event, _update_for(event))
+        await apply_in_sequence(self.collection, event, _update_for(event), self.writes)
 
     async def get(self, number: str) -> Document | None:
         """One patent's view."""
