@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import types
 from collections.abc import Sequence
@@ -13,7 +15,7 @@ from pymongo.errors import AutoReconnect
 
 from patentflow.kit.cloudevents import EventMeta, ReceivedEvent
 from patentflow.kit.consumer import ReliableConsumer, ReplayReport, RetryPolicy
-from patentflow.kit.deadletters import DeadLetterStore
+from patentflow.kit.deadletters import DeadLetter, DeadLetterStore
 
 GROUP = "projection-patents"
 TOPIC = "patentflow.inventory.patents"
@@ -72,6 +74,10 @@ class FakeCollection:
                 return
             doc = self.docs[filter["_id"]] = {"_id": filter["_id"], **update.get("$setOnInsert", {})}
         doc.update(update.get("$set", {}))
+
+    async def find_one(self, query: dict[str, Any], projection: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        doc = self.docs.get(query["_id"])
+        return dict(doc) if doc is not None and _matches(doc, query) else None
 
     def find(self, query: dict[str, Any], projection: dict[str, Any] | None = None) -> FakeCursor:
         found = [doc for doc in self.docs.values() if _matches(doc, query)]
@@ -372,3 +378,42 @@ async def test_dead_letter_listing_hides_raw_bytes_and_filters(h: Harness) -> No
     assert all("value" not in d and "headers" not in d and "key" not in d for d in listed)
     assert [d["event_id"] for d in await h.store.list(status="parked")] == ["a-2"]
     assert await h.store.list(group="other") == []
+
+
+async def test_a_replayed_record_that_fails_again_is_open_again() -> None:
+    collection = FakeCollection()
+    store = DeadLetterStore(collection)  # type: ignore[arg-type]
+    letter = DeadLetter(group="g", subject="A", topic="t", partition=0, offset=5, key=b"A", value=b"{}", headers=[],
+                        status="failed", error_type="RuntimeError", error="first", attempts=3, event_id="e")  # fmt: skip
+    await store.record(letter)
+    await store.mark(letter.id, "replayed")
+    store.release("g", "A")
+
+    await store.record(dataclasses.replace(letter, error="second"))
+
+    assert collection.docs[letter.id]["status"] == "failed"
+    assert collection.docs[letter.id]["error"] == "second"
+    assert store.is_parked("g", "A")
+
+
+async def test_a_refresh_that_read_before_a_new_failure_does_not_unpark_it() -> None:
+    gate = asyncio.Event()
+
+    class SlowCursor(FakeCursor):
+        async def to_list(self) -> list[dict[str, Any]]:
+            await gate.wait()  # the store answered before the failure below was recorded
+            return []
+
+    collection = FakeCollection()
+    collection.find = lambda *a, **k: SlowCursor([])  # type: ignore[method-assign]
+    store = DeadLetterStore(collection)  # type: ignore[arg-type]
+    refresh = asyncio.create_task(store.load("g"))
+    await asyncio.sleep(0)
+    letter = DeadLetter(group="g", subject="B", topic="t", partition=0, offset=9, key=b"B", value=b"{}", headers=[],
+                        status="failed", error_type="RuntimeError", error="x", attempts=3, event_id="e")  # fmt: skip
+
+    await store.record(letter)
+    gate.set()
+    await refresh
+
+    assert store.is_parked("g", "B")

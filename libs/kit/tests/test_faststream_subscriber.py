@@ -30,6 +30,9 @@ class _EmptyCollection:
     async def update_one(self, *args: Any, **kwargs: Any) -> None:
         self.writes.append((args, kwargs))
 
+    async def find_one(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
     def find(self, *args: Any, **kwargs: Any) -> _Cursor:
         return _Cursor()
 
@@ -103,3 +106,53 @@ async def test_subscribed_consumer_dead_letters_a_failing_message_instead_of_rai
     assert headers["dlq_error_message"] == "cannot apply e-2"
     assert headers["ce_id"] == "e-2"
     assert len(collection.writes) == 1  # stored before it was published
+
+
+@pytest.mark.asyncio
+async def test_a_body_that_is_not_json_is_dead_lettered_not_redelivered() -> None:
+    received: list[ReceivedEvent] = []
+
+    async def handler(event: ReceivedEvent) -> None:
+        received.append(event)
+
+    publisher = _Publisher()
+    broker = KafkaBroker()
+    consumer = ReliableConsumer(
+        group="g", topics=[TOPIC], handler=handler,
+        dead_letters=DeadLetterStore(_EmptyCollection()),  # type: ignore[arg-type]
+        publisher=publisher, policy=RetryPolicy(max_attempts=1, backoff_seconds=0, transient_retry_seconds=0),
+    )  # fmt: skip
+    consumer.subscribe(broker)
+    meta = EventMeta(id="e-1", source="/patentflow/test", type="t.v1", subject="s", sequence=1,
+                     time=datetime.now(UTC))  # fmt: skip
+
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(b"{not json", TOPIC, key=b"s", headers=meta.headers())
+
+    assert received == []
+    [(topic, _, value, headers)] = publisher.records
+    assert topic == "patentflow.deadletter.g"
+    assert value == b"{not json"
+    assert headers["dlq_error_type"] == "InvalidEnvelope"
+
+
+@pytest.mark.asyncio
+async def test_null_and_binary_header_values_are_parsed_and_the_original_record_kept() -> None:
+    from aiokafka.structs import ConsumerRecord
+    from faststream.kafka.message import KafkaAckableMessage
+    from faststream.kafka.parser import AioKafkaParser
+
+    from patentflow.kit.consumer import _tolerant_parser
+
+    record = ConsumerRecord(topic=TOPIC, partition=0, offset=3, timestamp=0, timestamp_type=0, key=b"k",
+                            value=b"{}", checksum=None, serialized_key_size=1, serialized_value_size=2,
+                            headers=[("ce_id", b"e"), ("x-null", None), ("x-bin", b"\xff")])  # fmt: skip
+    faststream_parser = AioKafkaParser(msg_class=KafkaAckableMessage, regex=None)
+
+    with pytest.raises(AttributeError):
+        await faststream_parser.parse_message(record)  # what FastStream alone does with a null header
+    parsed = await _tolerant_parser(record, faststream_parser.parse_message)
+
+    assert parsed.headers["ce_id"] == "e"
+    assert parsed.headers["x-null"] == ""
+    assert parsed.raw_message is record

@@ -107,6 +107,18 @@ class AggregateStore:
             return None
         return Aggregate(doc["_id"], doc["version"], doc["last_sequence"], doc["state"], tuple(doc.get("commands", ())))
 
+    async def page(self, query: Document, *, skip: int = 0, limit: int = 50) -> tuple[int, list[Aggregate]]:
+        """Aggregates matching a query on their state (``state.<field>``), by id, and how many match in all."""
+        total = await self.collection.count_documents(query)
+        cursor = self.collection.find(query, {"outbox": 0}).sort("_id", ASCENDING).skip(skip).limit(limit)
+        docs = await cursor.to_list()
+        return total, [Aggregate(d["_id"], d["version"], d["last_sequence"], d["state"], tuple(d.get("commands", ())))
+                       for d in docs]  # fmt: skip
+
+    async def ids(self, query: Document) -> list[str]:
+        """Ids of the aggregates matching a query, for sweeps."""
+        return [d["_id"] for d in await self.collection.find(query, {"_id": 1}).to_list()]
+
     async def execute(self, aggregate_id: str, ctx: CommandContext, decide: Decide) -> Outcome:
         """Run a command against one aggregate: replay a known Idempotency-Key, else decide and save atomically.
 
@@ -119,6 +131,8 @@ class AggregateStore:
             decision = decide(current)
             if isinstance(decision, Awaitable):
                 decision = await decision
+            if current is not None and not decision.events and decision.state == current.state:
+                return Outcome(decision.response)  # nothing changed: nothing to store or publish
             if await self._write(aggregate_id, current, decision, ctx):
                 self.on_write()
                 return Outcome(decision.response, created=current is None)

@@ -109,7 +109,7 @@ def parse_event(
         raise InvalidEnvelope("ce_sequence starts at 1")
     try:
         data = json.loads(value or b"")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise InvalidEnvelope(f"payload is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise InvalidEnvelope("payload must be a JSON object")

@@ -9,6 +9,7 @@ broker are not the event's fault: they are not counted as attempts, and the reco
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +90,8 @@ class ReliableConsumer:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             max_poll_records=200,
+            parser=_tolerant_parser,
+            decoder=_raw_body,
         )(on_message)
 
     def _record_lag(self, record: Any) -> None:
@@ -223,6 +226,36 @@ class ReliableConsumer:
                 done += 1
             self.dead_letters.release(self.group, subject)
             return ReplayReport(subject, done, 0)
+
+
+async def _tolerant_parser(record: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream decodes every header as UTF-8 before our code runs; a null or undecodable value would fail the
+    record outside any handler (neither acked nor dead-lettered). Parse a sanitized copy, keep the original."""
+    headers = list(record.headers or ())
+    safe = [(name, _utf8_or_empty(value)) for name, value in headers]
+    if safe == headers:
+        return await original(record)
+    copy = dataclasses.replace(record, headers=safe)
+    if hasattr(record, "consumer"):
+        copy.consumer = record.consumer
+    parsed = await original(copy)
+    parsed.raw_message = record
+    return parsed
+
+
+def _utf8_or_empty(value: bytes | None) -> bytes:
+    if value is None:
+        return b""
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return b""
+    return value
+
+
+async def _raw_body(message: Any) -> bytes:
+    """No JSON decoding in FastStream: a bad body must reach ``parse_event`` and be dead-lettered, not looped."""
+    return bytes(message.body)
 
 
 class _Stored(Exception):

@@ -47,6 +47,9 @@ class DeadLetterStore:
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._collection = collection
         self._parked: dict[str, set[str]] = {}
+        # Bumped by every change of a group's parked set, so a refresh that read the store before the change
+        # does not overwrite it with what it read.
+        self._generation: dict[str, int] = {}
 
     async def ensure_indexes(self) -> None:
         """Lookups by group, aggregate and status."""
@@ -54,10 +57,12 @@ class DeadLetterStore:
 
     async def load(self, group: str) -> None:
         """Refresh which aggregates of a group are parked (after start, and now and then for rebalances)."""
+        generation = self._generation.get(group, 0)
         docs = await self._collection.find(
             {"group": group, "status": {"$in": list(OPEN)}, "subject": {"$ne": None}}, {"subject": 1}
         ).to_list()
-        self._parked[group] = {d["subject"] for d in docs}
+        if self._generation.get(group, 0) == generation:
+            self._parked[group] = {d["subject"] for d in docs}
 
     def is_parked(self, group: str, subject: str) -> bool:
         """Whether events of this aggregate must wait behind a failed one."""
@@ -74,9 +79,15 @@ class DeadLetterStore:
             "event_id": letter.event_id, "event_type": letter.event_type, "parked_behind": letter.parked_behind,
             "at": datetime.now(UTC),
         }  # fmt: skip
-        await self._collection.update_one({"_id": letter.id}, {"$setOnInsert": doc}, upsert=True)
+        existing = await self._collection.find_one({"_id": letter.id}, {"status": 1})
+        if existing is None:
+            await self._collection.update_one({"_id": letter.id}, {"$setOnInsert": doc}, upsert=True)
+        elif existing["status"] == "replayed":
+            # Read again (a rebuild, a reset offset) and failed again: open once more, with the new error.
+            await self._collection.update_one({"_id": letter.id}, {"$set": doc})
         if letter.subject is not None:
             self._parked.setdefault(letter.group, set()).add(letter.subject)
+            self._generation[letter.group] = self._generation.get(letter.group, 0) + 1
 
     @staticmethod
     def headers_of(doc: Document) -> list[tuple[str, bytes]]:
@@ -97,6 +108,7 @@ class DeadLetterStore:
     def release(self, group: str, subject: str) -> None:
         """The aggregate has nothing open any more: its events flow again."""
         self._parked.get(group, set()).discard(subject)
+        self._generation[group] = self._generation.get(group, 0) + 1
 
     async def list(self, group: str | None = None, status: str | None = None, limit: int = 100) -> list[Document]:
         """Dead letters for operators, newest first, without the raw bytes."""

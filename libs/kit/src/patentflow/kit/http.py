@@ -17,6 +17,7 @@ from patentflow.kit.aggregates import CommandContext, fingerprint
 from patentflow.kit.auth import Principal
 from patentflow.kit.errors import NotFound, RuleViolation
 
+MAX_JSON_BODY = 1 << 20  # commands are small; files arrive through upload endpoints that stream
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 _TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
@@ -32,6 +33,11 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         """Bind the ids, call the route, echo the ids."""
+        length = request.headers.get("content-length", "0")
+        if request.headers.get("content-type", "").startswith("application/json") and (
+            not length.isdigit() or int(length) > MAX_JSON_BODY
+        ):
+            return JSONResponse({"detail": f"a JSON body may have at most {MAX_JSON_BODY} bytes"}, status_code=413)
         request_id = str(uuid.uuid4())
         correlation_id = request.headers.get("x-correlation-id") or request_id
         traceparent = new_traceparent(request.headers.get("traceparent"))

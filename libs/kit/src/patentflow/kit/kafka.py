@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import ssl
 from collections.abc import Sequence
 from typing import Any
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
@@ -89,9 +87,11 @@ async def ensure_topics(settings: ServiceSettings, topics: Sequence[Topic], extr
             if name not in existing
         ]
         if wanted:
-            # Another service may create one between our listing and our request; that is fine.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
+            response = await admin.create_topics(wanted)
+            # aiokafka returns per-topic error codes instead of raising; 36 = created meanwhile by another service.
+            failures = [(e[0], e[1], e[2] if len(e) > 2 else "") for e in response.topic_errors if e[1] not in (0, 36)]
+            if failures:
+                raise RuntimeError(f"could not create topics (topic, Kafka error code, message): {failures}")
             log.info("topics created", topics=[t.name for t in wanted])
     finally:
         await admin.close()

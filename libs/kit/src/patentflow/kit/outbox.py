@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 from pymongo.asynchronous.collection import AsyncCollection
@@ -31,6 +31,9 @@ class Publisher(Protocol):
     async def send_all(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> None:
         """Send (topic, key, value, headers) records; return when all are acknowledged."""
 
+    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
+        """Send records; the error of each one that failed, None for each acknowledged."""
+
 
 class BrokerPublisher:
     """A :class:`Publisher` over a FastStream Kafka broker; sends are pipelined, then awaited together."""
@@ -39,14 +42,28 @@ class BrokerPublisher:
         self._broker = broker
 
     async def send_all(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> None:
-        """Pipeline every send, then wait for all acknowledgements."""
-        # FastStream adds a correlation_id header of its own; give it ours so both say the same.
-        futures = [
-            await self._broker.publish(value, topic, key=key, headers=headers, no_confirm=True,  # type: ignore[attr-defined]
-                                       correlation_id=headers.get(H_CORRELATION) or headers.get(H_ID))
-            for topic, key, value, headers in records
-        ]  # fmt: skip
-        await asyncio.gather(*futures)
+        """Pipeline every send, then wait for all acknowledgements; raise the first failure."""
+        for error in await self.send_each(records):
+            if error is not None:
+                raise error
+
+    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
+        """Pipeline every send and report each one's outcome."""
+        futures: list[Any] = []
+        for topic, key, value, headers in records:
+            try:
+                # FastStream adds a correlation_id header of its own; give it ours so both say the same.
+                futures.append(await self._broker.publish(  # type: ignore[attr-defined]
+                    value, topic, key=key, headers=headers, no_confirm=True,
+                    correlation_id=headers.get(H_CORRELATION) or headers.get(H_ID)))  # fmt: skip
+            except Exception as exc:  # refused before sending, e.g. a record over the size limit
+                futures.append(_failed(exc))
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        return [r if isinstance(r, Exception) else None for r in results]
+
+
+async def _failed(exc: Exception) -> None:
+    raise exc
 
 
 def to_record(source: str, entry: Document) -> tuple[str, bytes, bytes, dict[str, str]]:
@@ -92,7 +109,13 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        """Relay until cancelled; a failed pass is logged and retried on the next one."""
+        """Relay until cancelled; a failed pass is logged and retried on the next one.
+
+        Writes in this process wake the relay at once; the poll only recovers events left by a crash or written by
+        another process, so it slows down (to ten times the interval) while nothing is pending: on FerretDB every
+        look for pending events scans the collection.
+        """
+        idle = 0
         while True:
             self._wake.clear()
             try:
@@ -103,9 +126,11 @@ class OutboxRelay:
                 log.exception("outbox relay pass failed; retrying")
                 sent = 0
             if sent:
+                idle = 0
                 continue  # there may be more behind the batch
+            idle = min(idle + 1, 10)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                await asyncio.wait_for(self._wake.wait(), self._poll * idle)
 
     async def relay_once(self) -> int:
         """One pass over every collection; returns the number of events published."""
@@ -127,14 +152,22 @@ class OutboxRelay:
         )
         if not docs:
             return 0
-        records: list[tuple[str, bytes, bytes, dict[str, str]]] = []
+        records: list[tuple[str, tuple[str, bytes, bytes, dict[str, str]]]] = []
         for doc in docs:
             unsent = [e for e in doc["outbox"] if e["sequence"] > doc.get("published_sequence", 0)]
-            records.extend(to_record(self._source, e) for e in sorted(unsent, key=lambda e: e["sequence"]))
-        if records:
-            await self._publisher.send_all(records)
+            records.extend(
+                (doc["_id"], to_record(self._source, e)) for e in sorted(unsent, key=lambda e: e["sequence"])
+            )
+        outcomes = await self._publisher.send_each([r for _, r in records]) if records else []
+        failed = {doc_id for (doc_id, _), error in zip(records, outcomes, strict=True) if error is not None}
+        for doc_id, error in zip((d for d, _ in records), outcomes, strict=True):
+            if error is not None:
+                # Not marked: retried next pass; other aggregates go on. The backlog metric shows it stuck.
+                log.error("event not published", aggregate=doc_id, error=f"{type(error).__name__}: {error}")
         marks = []
         for doc in docs:
+            if doc["_id"] in failed:
+                continue
             top = max((e["sequence"] for e in doc["outbox"]), default=doc.get("published_sequence", 0))
             # Clears the outbox only if no command appended since we read it (same version); otherwise the
             # high-water mark alone keeps what we sent from being sent again, and the next pass clears it.
@@ -143,5 +176,6 @@ class OutboxRelay:
             raise_mark = {"$set": {"published_sequence": top}}
             marks.append(GuardedUpdate(doc["_id"], {"published_sequence": {"$lt": top}}, raise_mark))
         await self._writes.update_many_if(collection, marks)
-        metrics.EVENTS_PUBLISHED.labels(source=self._source).inc(len(records))
-        return len(records)
+        published = sum(e is None for e in outcomes)
+        metrics.EVENTS_PUBLISHED.labels(source=self._source).inc(published)
+        return published

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
@@ -95,6 +96,7 @@ def create_service_app(
     outbox_collections: Sequence[str] = (),
     consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _: (),
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None,
+    background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = (),
 ) -> FastAPI:
     """A service's FastAPI app; Kafka and MongoDB connect in its lifespan, so tests configure before creating it."""
     configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
@@ -128,6 +130,7 @@ def create_service_app(
             if runtime.relay is not None and settings.outbox_relay_enabled:
                 tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
             tasks.append(asyncio.create_task(_refresh_parked(runtime), name="dead-letter-refresh"))
+            tasks.extend(asyncio.create_task(job(runtime)) for job in background)
             runtime.started = True
             log.info("service started", http_port=settings.http_port, database=settings.database_name)
             yield

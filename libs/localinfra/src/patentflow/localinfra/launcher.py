@@ -84,14 +84,18 @@ def load_demo(cfg: InfraConfig) -> dict[str, str]:
         token = issue_token(secret, sub=f"admin@{institution['credit_code']}", role=Role.INSTITUTION_ADMIN,
                             scope=Scope(institution=institution["credit_code"]), ttl=timedelta(days=7))  # fmt: skip
         tokens[institution["credit_code"]] = token
+    tokens["national_admin"] = issue_token(secret, sub="admin@national", role=Role.NATIONAL_ADMIN, scope=Scope(),
+                                           ttl=timedelta(days=7))  # fmt: skip
     statuses = [
-        _post(f"{SERVICES[0].url}/patents", tokens[p["owner"]["credit_code"]], p, f"demo-{p['application_number']}")
+        _post(f"{SERVICES[0].url}/institutions", tokens["national_admin"], i, f"demo-{i['credit_code']}")
+        for i in demo.INSTITUTIONS
+    ]
+    statuses += [
+        _post(f"{SERVICES[0].url}/patents", tokens[p["owner_credit_code"]], p, f"demo-{p['application_number']}")
         for p in demo.patents()
     ]
     if any(s not in (200, 201) for s in statuses):
         raise InfraError(f"demo data was refused: statuses {sorted(set(statuses))}")
-    tokens["national_admin"] = issue_token(secret, sub="admin@national", role=Role.NATIONAL_ADMIN, scope=Scope(),
-                                           ttl=timedelta(days=7))  # fmt: skip
     return tokens
 
 
@@ -122,7 +126,9 @@ def run(cfg: InfraConfig) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        # A second Ctrl-C or SIGTERM must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("\nstopping services ...", flush=True)
         for proc in reversed(procs):
             proc.stop(timeout=20)
