@@ -42,16 +42,28 @@ def new_number(kind: int = 1) -> str:
     return f"{body}.{application_check_digit(body)}"
 
 
-def patent_body(
-    number: str, institution: str = INSTITUTION_A, province: str = "110000", **extra: Any
-) -> dict[str, Any]:
+INSTITUTIONS = {
+    INSTITUTION_A: {"credit_code": INSTITUTION_A, "name": "示范理工大学", "kind": "university", "province": "110000",
+                    "ministry": "MoE", "pilot": True},
+    INSTITUTION_B: {"credit_code": INSTITUTION_B, "name": "湖南示范大学", "kind": "university", "province": "430000"},
+}  # fmt: skip
+
+
+def register_institutions(url: str) -> None:
+    """Register the test institutions (again is fine: the same key replays)."""
+    for code, body in INSTITUTIONS.items():
+        headers = {**token(Role.NATIONAL_ADMIN), "Idempotency-Key": f"register-{code}"}
+        response = httpx.post(f"{url}/institutions", json=body, headers=headers, timeout=15)
+        assert response.status_code in (201, 409), response.text
+
+
+def patent_body(number: str, institution: str = INSTITUTION_A, **extra: Any) -> dict[str, Any]:
     """A valid record of a stock patent."""
     return {
         "application_number": number, "title": "一种专利文本分类方法", "abstract": "摘要", "ipc_main": "G06F 16/35",
         "ipc_secondary": ["G06N 3/08"], "filing_date": "2020-05-06", "grant_date": "2021-09-10",
-        "owner": {"credit_code": institution, "name": "示范大学", "province": province},
-        "inventors": ["王五"], "state_funded": True,
-        "state_funding": {"project_number": "2019YFB1234", "funder": "科技部"}, "source": "institution_upload", **extra,
+        "owner_credit_code": institution,
+        "inventors": ["王五"], "state_funded": False, "source": "institution_upload", **extra,
     }  # fmt: skip
 
 
@@ -63,6 +75,8 @@ def databases(run_id: str) -> dict[str, str]:
 
 def _running(name: str, env: dict[str, str], databases: dict[str, str], logs: Path) -> Iterator[ServiceUnderTest]:
     service = ServiceUnderTest(name, {**env, "PATENTFLOW_MONGODB_DATABASE": databases[name]}, logs).start()
+    if name == "inventory":
+        register_institutions(service.url)
     yield service
     service.stop()
 

@@ -14,7 +14,7 @@ from patentflow.contracts.access import Role
 from patentflow.testing.infrastructure import Infrastructure
 from patentflow.testing.kafka import read_all
 from patentflow.testing.processes import ServiceUnderTest
-from tests.e2e.conftest import INSTITUTION_A, new_number, patent_body, token
+from tests.e2e.conftest import INSTITUTION_A, new_number, patent_body, register_institutions, token
 from tests.e2e.helpers import eventually_get
 
 ADMIN_A = token(Role.INSTITUTION_ADMIN, institution=INSTITUTION_A)
@@ -31,6 +31,9 @@ async def test_event_stored_before_a_crash_arrives_exactly_once_after_restart(
     database = f"e2e_{run_id}_inventory_crash"
     env = {**service_env, "PATENTFLOW_MONGODB_DATABASE": database}
     # The relay is held back, so the process dies with the record stored and its event not yet published.
+    registering = ServiceUnderTest("inventory", env, logs_dir).start()
+    register_institutions(registering.url)
+    registering.stop()
     crashing = ServiceUnderTest("inventory", env, logs_dir).start(PATENTFLOW_OUTBOX_RELAY_ENABLED="false")
     number = new_number()
     try:

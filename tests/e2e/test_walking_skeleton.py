@@ -68,7 +68,7 @@ async def test_bad_record_gets_422_with_fields_and_nothing_is_stored_or_publishe
 ) -> None:  # fmt: skip
     number = new_number()
     bad = patent_body(number, ipc_main="Z99X 1/1", grant_date="2019-01-01")
-    bad["owner"] = {**bad["owner"], "credit_code": INSTITUTION_A[:-1] + ("0" if INSTITUTION_A[-1] != "0" else "1")}
+    bad["owner_credit_code"] = INSTITUTION_A[:-1] + ("0" if INSTITUTION_A[-1] != "0" else "1")
     wrong_digit = number[:-1] + ("0" if number[-1] != "0" else "1")
 
     response = await http.post(f"{inventory.url}/patents", json=bad, headers=ADMIN_A)
@@ -77,7 +77,7 @@ async def test_bad_record_gets_422_with_fields_and_nothing_is_stored_or_publishe
     assert response.status_code == 422
     failing = {tuple(e["loc"]) for e in response.json()["detail"]}
     assert ("body", "ipc_main") in failing
-    assert ("body", "owner", "credit_code") in failing
+    assert ("body", "owner_credit_code") in failing
     assert bad_number.status_code == 422
     assert bad_number.json()["detail"][0]["loc"] == ["body", "application_number"]
     assert "check digit" in bad_number.json()["detail"][0]["msg"]
@@ -217,7 +217,7 @@ async def test_readme_example_request_returns_the_record_from_the_read_api(
     http: httpx.AsyncClient, inventory: ServiceUnderTest, projection: ServiceUnderTest
 ) -> None:
     example = json.loads((Path(__file__).parents[2] / "deploy" / "local" / "example-patent.json").read_text())
-    owner = token(Role.INSTITUTION_ADMIN, institution=example["owner"]["credit_code"])
+    owner = token(Role.INSTITUTION_ADMIN, institution=example["owner_credit_code"])
     headers = {**owner, "Idempotency-Key": "readme-example"}
 
     created = await http.post(f"{inventory.url}/patents", json=example, headers=headers)

@@ -1,4 +1,4 @@
-"""Inventory domain and wire-model rules, without I/O."""
+"""Master records and wire-model validation of the inventory."""
 
 from __future__ import annotations
 
@@ -11,17 +11,10 @@ from pydantic import ValidationError
 from patentflow.contracts.events import PatentRecordCorrected, PatentRecorded
 from patentflow.contracts.reasons import ReasonCode
 from patentflow.inventory import domain
-from patentflow.inventory.models import PatentCreate, PatentUpdate
-from patentflow.kit.aggregates import Aggregate
+from patentflow.inventory.models import InventoryRecordInput, PatentCreate, PatentUpdate
 from patentflow.kit.errors import RuleViolation
 
-OWNER = {"credit_code": "91350100M000100Y43", "name": "示范大学", "province": "350000"}
-
-
-def body(**changes: Any) -> dict[str, Any]:
-    base = {"application_number": "ZL201310699744.2", "title": "名称", "ipc_main": "g06f16/35",
-            "filing_date": "2013-12-18", "grant_date": "2016-05-04", "owner": OWNER}  # fmt: skip
-    return {**base, **changes}
+from .helpers import OWNER, TODAY, after, body, recorded
 
 
 def test_normalizes_identifiers_and_derives_the_type_from_the_number() -> None:
@@ -37,13 +30,15 @@ def test_normalizes_identifiers_and_derives_the_type_from_the_number() -> None:
     ("changes", "field", "text"),
     [
         ({"application_number": "201310699744.3"}, "application_number", "check digit"),
+        ({"application_number": "201350699744.2"}, "application_number", "unknown patent type digit"),
         ({"ipc_main": "G06F"}, "ipc_main", "IPC symbol"),
-        ({"owner": {**OWNER, "credit_code": "91350100M000100Y44"}}, "credit_code", "check character"),
-        ({"owner": {**OWNER, "province": "990000"}}, "province", "province"),
+        ({"ipc_secondary": ["Q06F 1/00"]}, "ipc_secondary", "IPC symbol"),
+        ({"owner_credit_code": "91350100M000100Y44"}, "owner_credit_code", "check character"),
         ({"grant_date": "2012-01-01"}, None, "grant_date is before filing_date"),
         ({"filing_date": (date.today() + timedelta(days=2)).isoformat(), "grant_date": None}, None, "future"),
         ({"patent_type": "design"}, None, "contradicts the application number"),
         ({"state_funded": True}, None, "state_funding"),
+        ({"inventors": ["x" * 101]}, "inventors", "at most 100"),
         ({"unexpected": 1}, "unexpected", "Extra inputs"),
     ],
 )
@@ -57,49 +52,92 @@ def test_rejects_bad_records_naming_the_field(changes: dict[str, Any], field: st
         assert any(field in e["loc"] for e in errors), errors
 
 
-def test_records_a_new_patent_as_one_event() -> None:
-    decision = domain.record_patent(None, PatentCreate(**body()), by="admin")
+def test_records_a_new_patent_for_its_registered_owner() -> None:
+    decision = domain.record_patent(None, PatentCreate(**body()), OWNER, by="admin", today=TODAY)
 
     [event] = decision.events
     assert isinstance(event, PatentRecorded)
-    assert event.recorded_by == "admin"
-    assert decision.state["application_number"] == "201310699744.2"
+    assert event.owner == OWNER
+    assert decision.state["review_state"] == "draft"
+    assert decision.state["legal_status"] == "valid"
     assert decision.response["version"] == 1
+    assert decision.response["expiry_date"] == "2033-12-17"
+
+
+def test_a_record_past_its_term_is_recorded_as_expired() -> None:
+    decision = domain.record_patent(None, PatentCreate(**body(application_number="201320699744.8")), OWNER,
+                                    by="admin", today=TODAY)  # fmt: skip
+
+    assert decision.state["legal_status"] == "expired"  # utility model filed 2013: ten years ended 2023-12-17
 
 
 def test_refuses_to_record_a_number_twice() -> None:
-    existing = Aggregate("201310699744.2", 1, 1, {})
-
     with pytest.raises(RuleViolation) as caught:
-        domain.record_patent(existing, PatentCreate(**body()), by="admin")
+        domain.record_patent(recorded(), PatentCreate(**body()), OWNER, by="admin", today=TODAY)
 
     assert caught.value.reason.code is ReasonCode.PATENT_ALREADY_RECORDED
+    assert "context" not in caught.value.body()  # nothing about whose it is
 
 
 def test_correction_names_only_fields_that_changed() -> None:
-    state = domain.record_patent(None, PatentCreate(**body()), by="a").state
-    current = Aggregate("201310699744.2", 1, 1, state)
+    current = recorded()
 
-    decision = domain.correct_patent(current, PatentUpdate(title="新名称", ipc_main="G06F 16/35"), by="b")
+    decision = domain.correct_patent(current, PatentUpdate(title="新名称", ipc_main="G06F 16/35"), by="b", today=TODAY)
 
     [event] = decision.events
     assert isinstance(event, PatentRecordCorrected)
     assert event.corrected == ("title",)
-    assert decision.state["title"] == "新名称"
-    assert decision.response["version"] == 2
+    assert decision.state["patent"]["title"] == "新名称"
+    assert decision.response["version"] == current.version + 1
 
 
 def test_correction_that_changes_nothing_records_nothing() -> None:
-    state = domain.record_patent(None, PatentCreate(**body()), by="a").state
-    current = Aggregate("201310699744.2", 3, 3, state)
+    current = recorded()
 
-    decision = domain.correct_patent(current, PatentUpdate(title="名称"), by="b")
+    decision = domain.correct_patent(current, PatentUpdate(title="名称"), by="b", today=TODAY)
 
     assert decision.events == []
-    assert decision.response["version"] == 3
+    assert decision.state is current.state
+    assert decision.response["version"] == current.version
 
 
 @pytest.mark.parametrize("payload", [{}, {"title": None}, {"ipc_main": None}])
 def test_correction_must_change_something_and_keep_required_fields(payload: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         PatentUpdate(**payload)
+
+
+@pytest.mark.parametrize(
+    ("changes", "text"),
+    [
+        ({"conversion_intents": []}, "at least 1"),
+        ({"conversion_intents": ["none", "transfer"]}, "'none' cannot be combined"),
+        ({"conversion_intents": ["barter"]}, "Input should be"),
+        ({"trl": 10}, "less than or equal to 9"),
+        ({"trl": 0}, "greater than or equal to 1"),
+        ({"self_grade": 6}, "less than or equal to 5"),
+        ({"intended_price": "-1"}, "greater than or equal to 0"),
+        ({"industry_codes": ["6511"]}, "GB/T 4754"),
+        ({"implementation_status": "dormant"}, "Input should be"),
+    ],
+)
+def test_rejects_bad_inventory_records(changes: dict[str, Any], text: str) -> None:
+    base = {"conversion_intents": ["transfer"], "implementation_status": "not_implemented", "trl": 5, "self_grade": 3}
+
+    with pytest.raises(ValidationError, match=text):
+        InventoryRecordInput(**{**base, **changes})
+
+
+def test_inventory_record_keeps_intents_unique_and_ordered() -> None:
+    record = InventoryRecordInput(conversion_intents=["self_use", "transfer", "transfer"],
+                                  implementation_status="licensed", trl=7, self_grade=5,
+                                  industry_codes=["I6511", "C"])  # fmt: skip
+
+    assert [i.value for i in record.conversion_intents] == ["transfer", "self_use"]
+
+
+def test_patent_helper_builds_a_consistent_aggregate() -> None:
+    current = after(domain.record_patent(None, PatentCreate(**body()), OWNER, by="a", today=TODAY))
+
+    assert current.version == 1
+    assert current.last_sequence == 1

@@ -12,6 +12,17 @@ class ReasonCode(StrEnum):
     PATENT_ALREADY_RECORDED = "PATENT_ALREADY_RECORDED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     CONCURRENT_MODIFICATION = "CONCURRENT_MODIFICATION"
+    UNKNOWN_INSTITUTION = "UNKNOWN_INSTITUTION"
+    INSTITUTION_ALREADY_REGISTERED = "INSTITUTION_ALREADY_REGISTERED"
+    SCHOOL_ALREADY_EXISTS = "SCHOOL_ALREADY_EXISTS"
+    UNKNOWN_SCHOOL = "UNKNOWN_SCHOOL"
+    INVENTOR_ALREADY_EXISTS = "INVENTOR_ALREADY_EXISTS"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    INVENTORY_INCOMPLETE = "INVENTORY_INCOMPLETE"
+    RECORD_UNDER_REVIEW = "RECORD_UNDER_REVIEW"
+    PATENT_NOT_IN_FORCE = "PATENT_NOT_IN_FORCE"
+    LEGAL_STATUS_FINAL = "LEGAL_STATUS_FINAL"
+    NOT_STATE_FUNDED = "NOT_STATE_FUNDED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,5 +40,42 @@ REASONS: dict[ReasonCode, Reason] = {
         Reason(ReasonCode.PATENT_ALREADY_RECORDED, "this application number is already recorded"),
         Reason(ReasonCode.IDEMPOTENCY_KEY_REUSED, "this Idempotency-Key was used before with a different request"),
         Reason(ReasonCode.CONCURRENT_MODIFICATION, "the record changed while the command ran; retry it"),
+        Reason(
+            ReasonCode.UNKNOWN_INSTITUTION,
+            "the institution is not registered on the platform",
+            "国知发运字〔2024〕5号 二(一)1: accounts are issued per institution",
+        ),
+        Reason(ReasonCode.INSTITUTION_ALREADY_REGISTERED, "this credit code is already registered"),
+        Reason(ReasonCode.SCHOOL_ALREADY_EXISTS, "the institution already has a school with this id"),
+        Reason(ReasonCode.UNKNOWN_SCHOOL, "the institution has no school with this id"),
+        Reason(ReasonCode.INVENTOR_ALREADY_EXISTS, "the institution already has an inventor with this id"),
+        Reason(
+            ReasonCode.INVALID_TRANSITION,
+            "the record is not in a state that allows this step",
+            "review chain inventor → school → institution → pool (DOMAIN-RULES §9)",
+        ),
+        Reason(
+            ReasonCode.INVENTORY_INCOMPLETE,
+            "fill in the inventory record before submitting it",
+            "国知发运字〔2024〕5号 二(一)1: conversion intent and implementation are marked when pooling",
+        ),
+        Reason(
+            ReasonCode.RECORD_UNDER_REVIEW, "the record is under review or in the pool; return or withdraw it first"
+        ),
+        Reason(
+            ReasonCode.PATENT_NOT_IN_FORCE,
+            "the patent is terminated, invalidated or expired",
+            "Patent Law Arts. 42-45: only valid patents are stock patents to convert",
+        ),
+        Reason(
+            ReasonCode.LEGAL_STATUS_FINAL,
+            "an expired or invalidated patent's status does not change again",
+            "Patent Law Arts. 42, 47",
+        ),
+        Reason(
+            ReasonCode.NOT_STATE_FUNDED,
+            "the five-year rule concerns state-funded patents only",
+            "Science and Technology Progress Law (2021) Art. 32",
+        ),
     )
 }

@@ -2,32 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from fastapi import FastAPI
 
-from patentflow.inventory import api
+from patentflow.inventory import api, operations_api, registry_api
 from patentflow.inventory.config import Settings
+from patentflow.inventory.sweep import run_daily
 from patentflow.kit.aggregates import AggregateStore
 from patentflow.kit.runtime import Runtime, create_service_app
 
 PATENTS = "patents"
+INSTITUTIONS = "institutions"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; nothing connects until its lifespan starts."""
+def create_app(settings: Settings | None = None, *, clock: Callable[[], date] | None = None) -> FastAPI:
+    """Build the app; nothing connects until its lifespan starts. ``clock`` replaces the calendar in tests."""
     settings = settings or Settings()
+    fixed = settings.today
+    today = clock or ((lambda: fixed) if fixed is not None else date.today)
 
     async def on_startup(runtime: Runtime) -> None:
-        store = AggregateStore(
-            runtime.db[PATENTS], source=runtime.source, on_write=runtime.wake_relay, writes=runtime.writes
-        )
-        await store.ensure_indexes()
-        runtime.services[PATENTS] = store
+        for name in (PATENTS, INSTITUTIONS):
+            store = AggregateStore(runtime.db[name], source=runtime.source, on_write=runtime.wake_relay,
+                                   writes=runtime.writes)  # fmt: skip
+            await store.ensure_indexes()
+            runtime.services[name] = store
+        runtime.services["clock"] = today
+
+    async def daily(runtime: Runtime) -> None:
+        store = runtime.services[PATENTS]
+        assert isinstance(store, AggregateStore)
+        await run_daily(store, today, settings.sweep_interval_seconds)
 
     return create_service_app(
         settings,
         title="patentflow inventory",
         description="Stock patents of institutions (盘点): master records, inventory, review, conversion pool.",
-        routers=[api.router],
-        outbox_collections=[PATENTS],
+        routers=[api.router, registry_api.router, operations_api.router],
+        outbox_collections=[PATENTS, INSTITUTIONS],
         on_startup=on_startup,
+        background=[daily],
     )

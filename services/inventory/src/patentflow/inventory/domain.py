@@ -1,41 +1,192 @@
-"""Inventory domain rules for patent master records; no I/O."""
+"""Rules of a stock patent's lifecycle: master record, inventory record, review and pool, legal status; no I/O.
+
+State of one patent aggregate::
+
+    {patent: {...PatentRecorded}, inventory: {...InventoryRecordFilled} | None, review_state, return_reason,
+     legal_status, legal_status_since, non_use_justification, non_use_flagged}
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from patentflow.contracts.events.inventory import PatentRecordCorrected, PatentRecorded
+from patentflow.contracts.envelope import DomainEvent
+from patentflow.contracts.events.common import Owner, PatentType
+from patentflow.contracts.events.inventory import (
+    EnteredConversionPool,
+    InventoryApprovedBySchool,
+    InventoryRecordFilled,
+    InventoryReturned,
+    InventorySubmitted,
+    LegalStatusChanged,
+    NonUseJustificationRecorded,
+    PatentRecordCorrected,
+    PatentRecorded,
+    WithdrawnFromPool,
+)
+from patentflow.contracts.events.inventory_enums import IN_FORCE, LegalStatus, ReviewState
 from patentflow.contracts.reasons import ReasonCode
-from patentflow.inventory.models import PatentCreate, PatentUpdate
+from patentflow.inventory import five_year, legal
+from patentflow.inventory.models import InventoryRecordInput, LegalStatusInput, PatentCreate, PatentUpdate
 from patentflow.kit.aggregates import Aggregate, Decision
 from patentflow.kit.errors import RuleViolation
 
+EDITABLE = frozenset({ReviewState.DRAFT, ReviewState.RETURNED, ReviewState.WITHDRAWN})
+SYSTEM = "system:inventory"
 
-def record_patent(current: Aggregate | None, command: PatentCreate, *, by: str) -> Decision:
-    """Record a new master record; an application number is recorded once."""
+
+def public(number: str, version: int, state: dict[str, Any]) -> dict[str, Any]:
+    """The answer about one patent."""
+    patent = state["patent"]
+    expiry = legal.expiry_date(PatentType(patent["patent_type"]), date.fromisoformat(patent["filing_date"]))
+    return {"application_number": number, "version": version, "record": patent, "inventory": state.get("inventory"),
+            "review_state": state["review_state"], "return_reason": state.get("return_reason"),
+            "legal_status": state["legal_status"], "legal_status_since": state["legal_status_since"],
+            "expiry_date": expiry.isoformat(), "non_use_flagged": state.get("non_use_flagged", False),
+            "non_use_justification": state.get("non_use_justification")}  # fmt: skip
+
+
+def _decide(current: Aggregate, state: dict[str, Any], events: list[DomainEvent], today: date) -> Decision:
+    """Close every change with the five-year rule, so the flag follows every relevant event."""
+    state, flags = five_year.evaluate(current.id, state, today)
+    events = [*events, *flags]
+    version = current.version + (1 if events else 0)
+    return Decision(
+        state=state if events else current.state, events=events, response=public(current.id, version, state)
+    )
+
+
+def record_patent(current: Aggregate | None, command: PatentCreate, owner: Owner, *, by: str, today: date) -> Decision:
+    """Record a new master record for a registered institution; an application number is recorded once."""
     if current is not None:
-        raise RuleViolation(ReasonCode.PATENT_ALREADY_RECORDED, application_number=command.application_number)
-    event = PatentRecorded(**command.model_dump(), recorded_by=by)
-    state = event.model_dump(mode="json")
-    return Decision(state=state, events=[event], response=_public(command.application_number, 1, state))
+        # Says only what the register already makes public: that this number is taken, not by whom.
+        raise RuleViolation(ReasonCode.PATENT_ALREADY_RECORDED)
+    fields = command.model_dump(exclude={"owner_credit_code"})
+    event = PatentRecorded(**fields, owner=owner, recorded_by=by)
+    patent = event.model_dump(mode="json")
+    status = legal.status_on(LegalStatus.VALID, event.patent_type, event.filing_date, today)
+    state = {"patent": patent, "inventory": None, "review_state": ReviewState.DRAFT.value, "return_reason": None,
+             "legal_status": status.value, "legal_status_since": (event.grant_date or event.filing_date).isoformat(),
+             "non_use_justification": None, "non_use_flagged": False}  # fmt: skip
+    return _decide(Aggregate(command.application_number, 0, 0, {}), state, [event], today)
 
 
-def correct_patent(current: Aggregate, command: PatentUpdate, *, by: str) -> Decision:
+def correct_patent(current: Aggregate, command: PatentUpdate, *, by: str, today: date) -> Decision:
     """Correct descriptive fields; a correction that changes nothing records nothing."""
     changes = {name: getattr(command, name) for name in command.model_fields_set}
-    event = PatentRecordCorrected(
-        application_number=current.id, corrected=tuple(sorted(changes)), corrected_by=by, **changes
-    )
-    data = event.model_dump(mode="json")
-    changed = {k: data[k] for k in changes if current.state.get(k) != data[k]}
+    probe = PatentRecordCorrected(application_number=current.id, corrected=tuple(sorted(changes)), corrected_by=by,
+                                  **changes)  # fmt: skip
+    data = probe.model_dump(mode="json")
+    changed = {k: data[k] for k in changes if current.state["patent"].get(k) != data[k]}
     if not changed:
-        return Decision(state=current.state, events=[], response=_public(current.id, current.version, current.state))
-    if changed.keys() != changes.keys():
-        event = PatentRecordCorrected(application_number=current.id, corrected=tuple(sorted(changed)), corrected_by=by,
-                                      **{k: changes[k] for k in changed})  # fmt: skip
-    state = {**current.state, **changed}
-    return Decision(state=state, events=[event], response=_public(current.id, current.version + 1, state))
+        return _decide(current, current.state, [], today)
+    event = PatentRecordCorrected(application_number=current.id, corrected=tuple(sorted(changed)), corrected_by=by,
+                                  **{k: changes[k] for k in changed})  # fmt: skip
+    return _decide(current, {**current.state, "patent": {**current.state["patent"], **changed}}, [event], today)
 
 
-def _public(number: str, version: int, state: dict[str, Any]) -> dict[str, Any]:
-    return {"application_number": number, "version": version, "record": state}
+def fill_inventory(current: Aggregate, record: InventoryRecordInput, *, by: str, today: date) -> Decision:
+    """Fill or change the inventory record while it is not under review or in the pool."""
+    if ReviewState(current.state["review_state"]) not in EDITABLE:
+        raise RuleViolation(ReasonCode.RECORD_UNDER_REVIEW, review_state=current.state["review_state"])
+    event = InventoryRecordFilled(application_number=current.id, filled_by=by, **record.model_dump())
+    data = event.model_dump(mode="json", exclude={"application_number", "filled_by"})
+    if data == current.state.get("inventory"):
+        return _decide(current, current.state, [], today)
+    return _decide(current, {**current.state, "inventory": data}, [event], today)
+
+
+def _step(current: Aggregate, allowed: set[ReviewState], action: str) -> ReviewState:
+    state = ReviewState(current.state["review_state"])
+    if state not in allowed:
+        raise RuleViolation(ReasonCode.INVALID_TRANSITION, review_state=state.value, action=action)
+    return state
+
+
+def _require_in_force(current: Aggregate) -> None:
+    if LegalStatus(current.state["legal_status"]) not in IN_FORCE:
+        raise RuleViolation(ReasonCode.PATENT_NOT_IN_FORCE, legal_status=current.state["legal_status"])
+
+
+def submit(current: Aggregate, *, by: str, today: date) -> Decision:
+    """Inventor or administrator submits the record for school review (again, after a return or withdrawal)."""
+    _step(current, set(EDITABLE), "submit")
+    if not current.state.get("inventory"):
+        raise RuleViolation(ReasonCode.INVENTORY_INCOMPLETE)
+    _require_in_force(current)
+    state = {**current.state, "review_state": ReviewState.SUBMITTED.value, "return_reason": None}
+    return _decide(current, state, [InventorySubmitted(application_number=current.id, submitted_by=by)], today)
+
+
+def approve_by_school(current: Aggregate, *, by: str, today: date) -> Decision:
+    """The school approves; the institution reviews next."""
+    _step(current, {ReviewState.SUBMITTED}, "approve_by_school")
+    state = {**current.state, "review_state": ReviewState.SCHOOL_APPROVED.value}
+    return _decide(current, state, [InventoryApprovedBySchool(application_number=current.id, approved_by=by)], today)
+
+
+def approve_by_institution(current: Aggregate, *, by: str, today: date) -> Decision:
+    """The institution approves: the patent enters the conversion resource pool."""
+    _step(current, {ReviewState.SCHOOL_APPROVED}, "approve_by_institution")
+    _require_in_force(current)
+    state = {**current.state, "review_state": ReviewState.POOLED.value}
+    return _decide(current, state, [EnteredConversionPool(application_number=current.id, approved_by=by)], today)
+
+
+def return_record(current: Aggregate, reason: str, *, by: str, today: date) -> Decision:
+    """A reviewer returns the record with a reason; it can be changed and submitted again."""
+    stage = _step(current, {ReviewState.SUBMITTED, ReviewState.SCHOOL_APPROVED}, "return")
+    state = {**current.state, "review_state": ReviewState.RETURNED.value, "return_reason": reason}
+    event = InventoryReturned(application_number=current.id, stage=stage, reason=reason, returned_by=by)
+    return _decide(current, state, [event], today)
+
+
+def withdraw(current: Aggregate, reason: str, *, by: str, today: date) -> Decision:
+    """The institution takes the patent out of the pool."""
+    _step(current, {ReviewState.POOLED}, "withdraw")
+    state = {**current.state, "review_state": ReviewState.WITHDRAWN.value}
+    event = WithdrawnFromPool(application_number=current.id, reason=reason, withdrawn_by=by)
+    return _decide(current, state, [event], today)
+
+
+def change_legal_status(current: Aggregate, change: LegalStatusInput, *, by: str, today: date) -> Decision:
+    """Record a new legal status; a patent no longer in force leaves the pool with it."""
+    previous = LegalStatus(current.state["legal_status"])
+    if previous in legal.FINAL:
+        raise RuleViolation(ReasonCode.LEGAL_STATUS_FINAL, legal_status=previous.value)
+    if change.status is previous:
+        return _decide(current, current.state, [], today)
+    events: list[DomainEvent] = [LegalStatusChanged(application_number=current.id, status=change.status, previous=previous,
+                                                    effective_date=change.effective_date, reason=change.reason,
+                                                    changed_by=by)]  # fmt: skip
+    state = {**current.state, "legal_status": change.status.value,
+             "legal_status_since": change.effective_date.isoformat()}  # fmt: skip
+    if change.status not in IN_FORCE and ReviewState(state["review_state"]) is ReviewState.POOLED:
+        events.append(WithdrawnFromPool(application_number=current.id, reason=f"legal status {change.status.value}",
+                                        withdrawn_by=SYSTEM))  # fmt: skip
+        state["review_state"] = ReviewState.WITHDRAWN.value
+    return _decide(current, state, events, today)
+
+
+def record_justification(current: Aggregate, justification: str, *, by: str, today: date) -> Decision:
+    """Record why a state-funded patent is not implemented (正当理由); the five-year flag then clears."""
+    if not current.state["patent"].get("state_funded"):
+        raise RuleViolation(ReasonCode.NOT_STATE_FUNDED)
+    state = {**current.state, "non_use_justification": justification}
+    event = NonUseJustificationRecorded(application_number=current.id, justification=justification, recorded_by=by)
+    return _decide(current, state, [event], today)
+
+
+def sweep(current: Aggregate, *, today: date) -> Decision:
+    """The daily pass: expiry by the calendar, then the five-year rule."""
+    patent = current.state["patent"]
+    now = legal.status_on(LegalStatus(current.state["legal_status"]), PatentType(patent["patent_type"]),
+                          date.fromisoformat(patent["filing_date"]), today)  # fmt: skip
+    if now is LegalStatus(current.state["legal_status"]):
+        return _decide(current, current.state, [], today)
+    expiry = legal.expiry_date(PatentType(patent["patent_type"]), date.fromisoformat(patent["filing_date"]))
+    # model_construct: the system states a fact of its own calendar; "not in the future" is a check on callers.
+    day_after = date.fromordinal(expiry.toordinal() + 1)
+    change = LegalStatusInput.model_construct(status=now, effective_date=day_after, reason="term ended")
+    return change_legal_status(current, change, by=SYSTEM, today=today)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from patentflow.contracts.events.common import CoOwner, Owner, PatentType, RecordSource, StateFunding
-from patentflow.contracts.identifiers import ApplicationNumber, IpcSymbol, patent_type_of
+from patentflow.contracts.events.common import CoOwner, PatentType, RecordSource, StateFunding
+from patentflow.contracts.events.inventory_enums import (
+    ConversionIntent,
+    ImplementationStatus,
+    InstitutionKind,
+    LegalStatus,
+)
+from patentflow.contracts.identifiers import ApplicationNumber, CreditCode, IpcSymbol, ProvinceCode, patent_type_of
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+AccountId = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[\w@.-]+$")]
 
 
 class PatentCreate(BaseModel):
@@ -24,9 +34,11 @@ class PatentCreate(BaseModel):
     ipc_secondary: list[IpcSymbol] = Field(default_factory=list, max_length=50)
     filing_date: date
     grant_date: date | None = None
-    owner: Owner
+    owner_credit_code: CreditCode = Field(description="The recording institution; it must be registered")
     co_owners: list[CoOwner] = Field(default_factory=list, max_length=20)
-    inventors: list[str] = Field(default_factory=list, max_length=100)
+    inventors: list[Name] = Field(default_factory=list, max_length=100)
+    inventor_ids: list[AccountId] = Field(default_factory=list, max_length=100, description="Inventor accounts")
+    school_id: str | None = Field(None, max_length=50, description="School that reviews it first")
     state_funded: bool = False
     state_funding: StateFunding | None = None
     source: RecordSource = RecordSource.MANUAL
@@ -63,7 +75,7 @@ class PatentUpdate(BaseModel):
     abstract: str | None = Field(None, max_length=5000)
     ipc_main: IpcSymbol | None = None
     ipc_secondary: list[IpcSymbol] | None = Field(None, max_length=50)
-    inventors: list[str] | None = Field(None, max_length=100)
+    inventors: list[Name] | None = Field(None, max_length=100)
 
     @model_validator(mode="after")
     def _something(self) -> PatentUpdate:
@@ -81,4 +93,112 @@ class PatentPublic(BaseModel):
 
     application_number: str
     version: int
-    record: dict[str, Any]
+    record: dict[str, Any] = Field(description="The master record")
+    inventory: dict[str, Any] | None = Field(description="The inventory record, once filled")
+    review_state: str
+    return_reason: str | None
+    legal_status: str
+    legal_status_since: str
+    expiry_date: str
+    non_use_flagged: bool = Field(description="State-funded, five years past grant, not implemented, no justification")
+    non_use_justification: str | None
+
+
+class InventoryRecordInput(BaseModel):
+    """The inventory record (盘点建档) an inventor or administrator fills in."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    conversion_intents: list[ConversionIntent] = Field(min_length=1, description="转化意愿")
+    implementation_status: ImplementationStatus
+    trl: int = Field(ge=1, le=9, description="Technology readiness level")
+    trl_evidence: str | None = Field(None, max_length=2000)
+    self_grade: int = Field(ge=1, le=5, description="1 to 5 stars")
+    application_scenario: str | None = Field(None, max_length=2000)
+    industry_codes: list[str] = Field(default_factory=list, max_length=20)
+    product: str | None = Field(None, max_length=500)
+    advantages: str | None = Field(None, max_length=2000)
+    intended_price: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2, description="Yuan")
+    contact_name: str | None = Field(None, max_length=100)
+    contact_phone: str | None = Field(None, max_length=50)
+
+    @field_validator("conversion_intents")
+    @classmethod
+    def _none_alone(cls, intents: list[ConversionIntent]) -> list[ConversionIntent]:
+        if ConversionIntent.NONE in intents and len(set(intents)) > 1:
+            raise ValueError("'none' cannot be combined with other conversion intents")
+        return sorted(set(intents), key=list(ConversionIntent).index)
+
+    @field_validator("industry_codes")
+    @classmethod
+    def _industry_codes(cls, codes: list[str]) -> list[str]:
+        for code in codes:
+            section, digits = code[:1], code[1:]
+            if not ("A" <= section <= "T" and len(digits) in (0, 2, 3, 4) and (digits == "" or digits.isdigit())):
+                raise ValueError(f"{code!r} is not a GB/T 4754 code (a section letter, then 2-4 digits)")
+        return codes
+
+
+class Reason(BaseModel):
+    """Why a reviewer returns a record or an institution withdraws it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class Justification(BaseModel):
+    """A justifiable reason why a state-funded patent is not implemented."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    justification: str = Field(min_length=1, max_length=2000)
+
+
+class LegalStatusInput(BaseModel):
+    """A legal status from the register."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: LegalStatus
+    effective_date: date
+    reason: str | None = Field(None, max_length=1000)
+
+    @field_validator("effective_date")
+    @classmethod
+    def _not_future(cls, day: date) -> date:
+        if day > date.today():
+            raise ValueError("effective_date lies in the future")
+        return day
+
+
+class InstitutionCreate(BaseModel):
+    """An institution joining the programme."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    credit_code: CreditCode
+    name: str = Field(min_length=1, max_length=200)
+    kind: InstitutionKind
+    province: ProvinceCode
+    ministry: str | None = Field(None, max_length=50)
+    pilot: bool = False
+
+
+class SchoolCreate(BaseModel):
+    """A school or department of an institution."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    school_id: str = Field(min_length=1, max_length=50, pattern=r"^[\w-]+$")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class InventorCreate(BaseModel):
+    """An inventor account of an institution."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    inventor_id: str = Field(min_length=1, max_length=50, pattern=r"^[\w@.-]+$")
+    name: str = Field(min_length=1, max_length=100)
+    school_id: str | None = Field(None, max_length=50)

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from patentflow.contracts.access import Role
 from patentflow.contracts.identifiers import normalize_application_number
-from patentflow.kit.auth import CurrentPrincipal, Principal
+from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import NotFound
 from patentflow.kit.mongo import Document
 from patentflow.projection.patents import PatentView
@@ -24,6 +23,10 @@ class PatentRead(BaseModel):
     institution: str
     province: str
     patent: dict[str, Any]
+    inventory: dict[str, Any] | None = None
+    review_state: str | None = None
+    legal_status: str | None = None
+    non_use_flagged: bool = False
     sequences: dict[str, int]
 
 
@@ -44,18 +47,9 @@ View = Annotated[PatentView, Depends(view)]
 
 def _read(doc: Document) -> PatentRead:
     return PatentRead(application_number=doc["_id"], institution=doc["institution"], province=doc["province"],
-                      patent=doc["patent"], sequences=doc.get("seq", {}))  # fmt: skip
-
-
-def _scope_filter(principal: Principal) -> Document | None:
-    """What the caller may list; None when it may list nothing."""
-    if principal.role in (Role.NATIONAL_ADMIN, Role.OPERATOR):
-        return {}
-    if principal.role is Role.PROVINCE_OFFICE:
-        return {"province": principal.scope.province}
-    if principal.role is Role.INSTITUTION_ADMIN:
-        return {"institution": principal.scope.institution}
-    return None
+                      patent=doc["patent"], inventory=doc.get("inventory"), review_state=doc.get("review_state"),
+                      legal_status=doc.get("legal_status"), non_use_flagged=doc.get("non_use_flagged", False),
+                      sequences=doc.get("seq", {}))  # fmt: skip
 
 
 @router.get("/{number}", response_model=PatentRead, summary="One patent's integrated view")
@@ -79,7 +73,7 @@ async def list_patents(
     skip: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> PatentPage:
-    scope = _scope_filter(principal)
+    scope = principal.listing_filter(institution_field="institution", province_field="province")
     if scope is None:
         return PatentPage(total=0, items=[])
     query: Document = dict(scope)

@@ -7,7 +7,20 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
-from patentflow.contracts.events import PatentRecordCorrected, PatentRecorded
+from patentflow.contracts.events import (
+    EnteredConversionPool,
+    InventoryApprovedBySchool,
+    InventoryRecordFilled,
+    InventoryReturned,
+    InventorySubmitted,
+    LegalStatusChanged,
+    PatentRecordCorrected,
+    PatentRecorded,
+    StateFundedNonUseCleared,
+    StateFundedNonUseFlagged,
+    WithdrawnFromPool,
+)
+from patentflow.contracts.events.inventory_enums import LegalStatus, ReviewState
 from patentflow.kit.cloudevents import ReceivedEvent
 from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.mongo import Document
@@ -16,19 +29,38 @@ from patentflow.kit.readmodel import apply_in_sequence
 COLLECTION = "patents"
 
 
+_REVIEW_STATES = {
+    InventorySubmitted.event_type: ReviewState.SUBMITTED,
+    InventoryApprovedBySchool.event_type: ReviewState.SCHOOL_APPROVED,
+    EnteredConversionPool.event_type: ReviewState.POOLED,
+    InventoryReturned.event_type: ReviewState.RETURNED,
+    WithdrawnFromPool.event_type: ReviewState.WITHDRAWN,
+}
+
+
 def _update_for(event: ReceivedEvent) -> dict[str, Any]:
     """The read-model change an event makes; event types this view does not use change only the sequence."""
-    data = event.data
-    if event.meta.type == PatentRecorded.event_type:
+    data, kind, at = event.data, event.meta.type, event.meta.time
+    if kind == PatentRecorded.event_type:
         recorded = PatentRecorded.model_validate(data)
         return {"$set": {"patent": recorded.model_dump(mode="json"), "institution": recorded.owner.credit_code,
-                         "province": recorded.owner.province, "recorded_at": event.meta.time,
-                         "updated_at": event.meta.time}}  # fmt: skip
-    if event.meta.type == PatentRecordCorrected.event_type:
+                         "province": recorded.owner.province, "recorded_at": at, "updated_at": at,
+                         "review_state": ReviewState.DRAFT.value, "legal_status": LegalStatus.VALID.value,
+                         "non_use_flagged": False}}  # fmt: skip
+    if kind == PatentRecordCorrected.event_type:
         corrected = PatentRecordCorrected.model_validate(data)
         values = corrected.model_dump(mode="json")
-        return {"$set": {**{f"patent.{name}": values[name] for name in corrected.corrected},
-                         "updated_at": event.meta.time}}  # fmt: skip
+        return {"$set": {**{f"patent.{name}": values[name] for name in corrected.corrected}, "updated_at": at}}
+    if kind == InventoryRecordFilled.event_type:
+        record = InventoryRecordFilled.model_validate(data).model_dump(mode="json", exclude={"application_number"})
+        return {"$set": {"inventory": record, "updated_at": at}}
+    if kind in _REVIEW_STATES:
+        return {"$set": {"review_state": _REVIEW_STATES[kind].value, "updated_at": at}}
+    if kind == LegalStatusChanged.event_type:
+        changed = LegalStatusChanged.model_validate(data)
+        return {"$set": {"legal_status": changed.status.value, "updated_at": at}}
+    if kind in (StateFundedNonUseFlagged.event_type, StateFundedNonUseCleared.event_type):
+        return {"$set": {"non_use_flagged": kind == StateFundedNonUseFlagged.event_type, "updated_at": at}}
     return {}
 
 
@@ -50,7 +82,8 @@ class PatentView:
 
     async def get(self, number: str) -> Document | None:
         """One patent's view."""
-        return await self.collection.find_one({"_id": number, "patent": {"$exists": True}})
+        doc = await self.collection.find_one({"_id": number})  # exactly {_id}: the one filter FerretDB indexes
+        return doc if doc is not None and "patent" in doc else None
 
     async def page(self, query: Document, *, skip: int, limit: int) -> tuple[int, list[Document]]:
         """A page of patents matching ``query``, by application number."""

@@ -1,0 +1,64 @@
+"""Who may do what with the inventory's records (DOMAIN.md "Who uses it"); answers are yes or no, no I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patentflow.contracts.access import Role
+from patentflow.kit.auth import Principal
+
+
+def may_register_institution(principal: Principal, province: str) -> bool:
+    """National administrators, and a province office for its own province."""
+    return principal.role is Role.NATIONAL_ADMIN or (
+        principal.role is Role.PROVINCE_OFFICE and principal.scope.province == province
+    )
+
+
+def _owner(state: dict[str, Any]) -> str:
+    return str(state["patent"]["owner"]["credit_code"])
+
+
+def is_inventor_of(principal: Principal, state: dict[str, Any]) -> bool:
+    """An inventor named on the patent."""
+    return principal.role is Role.INVENTOR and principal.scope.person in state["patent"].get("inventor_ids", [])
+
+
+def is_school_reviewer_of(principal: Principal, state: dict[str, Any]) -> bool:
+    """A reviewer of the patent's school in its institution."""
+    return (
+        principal.role is Role.SCHOOL_REVIEWER
+        and principal.scope.institution == _owner(state)
+        and state["patent"].get("school_id") is not None
+        and principal.scope.school == state["patent"]["school_id"]
+    )
+
+
+def may_read(principal: Principal, state: dict[str, Any]) -> bool:
+    """Its institution (and those above it), its inventors and its school's reviewers."""
+    owner = state["patent"]["owner"]
+    return (
+        principal.may_see(institution=owner["credit_code"], province=owner["province"])
+        or is_inventor_of(principal, state)
+        or is_school_reviewer_of(principal, state)
+    )
+
+
+def may_fill(principal: Principal, state: dict[str, Any]) -> bool:
+    """Inventors fill their own patents; administrators any of their institution's."""
+    return principal.acts_for_institution(_owner(state)) or is_inventor_of(principal, state)
+
+
+def may_review_as_school(principal: Principal, state: dict[str, Any]) -> bool:
+    """The school's reviewer; the institution's administrator stands in where no school is named."""
+    return is_school_reviewer_of(principal, state) or principal.acts_for_institution(_owner(state))
+
+
+def may_act_as_institution(principal: Principal, state: dict[str, Any]) -> bool:
+    """The institution's administrator (or a national administrator)."""
+    return principal.acts_for_institution(_owner(state))
+
+
+def may_record_legal_status(principal: Principal, state: dict[str, Any]) -> bool:
+    """The register's data arrives from the national platform (an integrator) or the institution itself."""
+    return principal.role is Role.INTEGRATOR or principal.acts_for_institution(_owner(state))

@@ -1,0 +1,21 @@
+"""Operator endpoints of the inventory: run the daily sweep now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from patentflow.contracts.access import Role
+from patentflow.inventory.api import Patents, Today
+from patentflow.inventory.sweep import sweep
+from patentflow.kit.auth import require_roles
+
+router = APIRouter(
+    prefix="/operations", tags=["operations"], dependencies=[require_roles(Role.OPERATOR, Role.NATIONAL_ADMIN)]
+)
+
+
+@router.post("/sweep", summary="Run the daily pass now: expiry and the five-year rule")
+async def run_sweep(store: Patents, day: Today) -> dict[str, Any]:
+    return {"today": day.isoformat(), "changed": await sweep(store, day)}
