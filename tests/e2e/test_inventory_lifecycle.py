@@ -1,0 +1,150 @@
+"""The inventory lifecycle through the real inventory and projection processes."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from patentflow.contracts.access import Role
+from patentflow.testing.processes import ServiceUnderTest
+from tests.e2e.conftest import INSTITUTION_A, INSTITUTION_B, new_number, patent_body, register_institutions, token
+
+ADMIN_A = token(Role.INSTITUTION_ADMIN, institution=INSTITUTION_A)
+RECORD = {"conversion_intents": ["transfer", "licence_ordinary"], "implementation_status": "not_implemented", "trl": 6,
+          "self_grade": 4, "application_scenario": "工业质检", "intended_price": "500000.00"}  # fmt: skip
+
+
+async def _until_review_state(http: httpx.AsyncClient, url: str, number: str, state: str) -> dict[str, Any]:
+    for _ in range(100):
+        view = (await http.get(f"{url}/patents/{number}", headers=ADMIN_A)).json()
+        if view.get("review_state") == state:
+            return dict(view)
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"read model never showed {state}: {view}")
+
+
+async def test_inventor_fills_school_and_institution_approve_into_the_pool(
+    http: httpx.AsyncClient, inventory: ServiceUnderTest, projection: ServiceUnderTest, unique: str
+) -> None:
+    school = f"s{unique[:6]}"
+    added = await http.post(f"{inventory.url}/institutions/{INSTITUTION_A}/schools",
+                            json={"school_id": school, "name": "计算机学院"}, headers=ADMIN_A)  # fmt: skip
+    inventor = await http.post(f"{inventory.url}/institutions/{INSTITUTION_A}/inventors",
+                               json={"inventor_id": f"i{unique}", "name": "王五", "school_id": school},
+                               headers=ADMIN_A)  # fmt: skip
+    number = new_number()
+    body = patent_body(number, inventor_ids=[f"i{unique}"], school_id=school)
+    assert (await http.post(f"{inventory.url}/patents", json=body, headers=ADMIN_A)).status_code == 201
+    me = token(Role.INVENTOR, person=f"i{unique}", institution=INSTITUTION_A)
+    colleague = token(Role.INVENTOR, person="someone-else", institution=INSTITUTION_A)
+    reviewer = token(Role.SCHOOL_REVIEWER, school=school, institution=INSTITUTION_A)
+    other_school = token(Role.SCHOOL_REVIEWER, school="law", institution=INSTITUTION_A)
+    base = f"{inventory.url}/patents/{number}"
+
+    early = await http.post(f"{base}/submission", headers=me)
+    not_mine = await http.put(f"{base}/inventory", json=RECORD, headers=colleague)
+    filled = await http.put(f"{base}/inventory", json=RECORD, headers=me)
+    submitted = await http.post(f"{base}/submission", headers=me)
+    locked = await http.put(f"{base}/inventory", json={**RECORD, "trl": 7}, headers=me)
+    wrong_school = await http.post(f"{base}/school-approval", headers=other_school)
+    skipping = await http.post(f"{base}/institution-approval", headers=ADMIN_A)
+    returned = await http.post(f"{base}/return", json={"reason": "补充应用场景"}, headers=reviewer)
+    refilled = await http.put(f"{base}/inventory", json={**RECORD, "trl": 7}, headers=me)
+    resubmitted = await http.post(f"{base}/submission", headers=me)
+    by_school = await http.post(f"{base}/school-approval", headers=reviewer)
+    inventor_cannot_pool = await http.post(f"{base}/institution-approval", headers=me)
+    pooled = await http.post(f"{base}/institution-approval", headers=ADMIN_A)
+
+    assert (added.status_code, inventor.status_code) == (201, 201)
+    assert early.json()["detail"]["reason"] == "INVENTORY_INCOMPLETE"
+    assert not_mine.status_code == 404
+    assert filled.status_code == 200
+    assert filled.json()["inventory"]["intended_price"] == "500000.00"
+    assert submitted.json()["review_state"] == "submitted"
+    assert locked.json()["detail"]["reason"] == "RECORD_UNDER_REVIEW"
+    assert wrong_school.status_code == 404
+    assert skipping.json()["detail"] == {"reason": "INVALID_TRANSITION", "message": skipping.json()["detail"]["message"],
+                                         "legal_source": skipping.json()["detail"]["legal_source"],
+                                         "context": {"review_state": "submitted", "action": "approve_by_institution"}}  # fmt: skip
+    assert returned.json()["return_reason"] == "补充应用场景"
+    assert refilled.json()["inventory"]["trl"] == 7
+    assert resubmitted.json()["review_state"] == "submitted"
+    assert by_school.json()["review_state"] == "school_approved"
+    assert inventor_cannot_pool.status_code == 403
+    assert pooled.json()["review_state"] == "pooled"
+    view = await _until_review_state(http, projection.url, number, "pooled")
+    assert view["inventory"]["trl"] == 7
+    listed = await http.get(f"{inventory.url}/patents", params={"review_state": "pooled"}, headers=me)
+    assert number in [p["application_number"] for p in listed.json()["items"]]
+
+
+async def test_registry_refusals_and_coverage(http: httpx.AsyncClient, inventory: ServiceUnderTest) -> None:
+    unknown = "91110000600037341" + "L"
+    province_b = token(Role.PROVINCE_OFFICE, province="430000")
+
+    not_registered = await http.post(f"{inventory.url}/patents", json=patent_body(new_number(), institution=unknown),
+                                     headers=token(Role.INSTITUTION_ADMIN, institution=unknown))  # fmt: skip
+    wrong_province = await http.post(f"{inventory.url}/institutions", headers=province_b, json={
+        "credit_code": unknown, "name": "x", "kind": "university", "province": "110000"})  # fmt: skip
+    coverage_a = await http.get(f"{inventory.url}/coverage", headers=ADMIN_A)
+    coverage_b = await http.get(f"{inventory.url}/coverage", headers=province_b)
+    national = await http.get(f"{inventory.url}/coverage", headers=token(Role.NATIONAL_ADMIN))
+
+    assert not_registered.status_code == 409
+    assert not_registered.json()["detail"]["reason"] == "UNKNOWN_INSTITUTION"
+    assert wrong_province.status_code == 403
+    [row] = coverage_a.json()["institutions"]
+    assert row["credit_code"] == INSTITUTION_A
+    assert row["pilot"] is True
+    assert row["stock_valid"] >= 1
+    assert [r["credit_code"] for r in coverage_b.json()["institutions"]] == [INSTITUTION_B]
+    assert {p["province"] for p in national.json()["provinces"]} >= {"110000", "430000"}
+
+
+async def test_daily_sweep_expires_and_flags_by_the_service_clock(
+    http: httpx.AsyncClient, projection: ServiceUnderTest, service_env: dict[str, str], run_id: str, logs_dir: Path
+) -> None:
+    env = {**service_env, "PATENTFLOW_MONGODB_DATABASE": f"e2e_{run_id}_inventory_clock"}
+    utility = new_number(kind=2)  # filed 2020-05-06: its ten years end on 2030-05-05
+    funded = new_number()  # granted 2021-09-10: five years pass on 2026-09-10
+    before = ServiceUnderTest("inventory", env, logs_dir).start(PATENTFLOW_TODAY="2026-01-01")
+    try:
+        register_institutions(before.url)
+        await http.post(f"{before.url}/patents", json=patent_body(utility, grant_date="2020-12-01"), headers=ADMIN_A)
+        await http.post(f"{before.url}/patents", headers=ADMIN_A, json=patent_body(
+            funded, state_funded=True, state_funding={"project_number": "2019YFB1", "funder": "科技部"}))  # fmt: skip
+        first = (await http.get(f"{before.url}/patents/{funded}", headers=ADMIN_A)).json()
+    finally:
+        before.stop()
+
+    later = ServiceUnderTest("inventory", env, logs_dir).start(PATENTFLOW_TODAY="2031-01-01")
+    try:
+        swept = await http.post(f"{later.url}/operations/sweep", headers=token(Role.OPERATOR))
+        expired = (await http.get(f"{later.url}/patents/{utility}", headers=ADMIN_A)).json()
+        flagged = (await http.get(f"{later.url}/patents/{funded}", headers=ADMIN_A)).json()
+        listed = await http.get(f"{later.url}/patents", params={"non_use_flagged": "true"}, headers=ADMIN_A)
+        justified = await http.post(f"{later.url}/patents/{funded}/non-use-justification",
+                                    json={"justification": "涉密项目，暂不实施"}, headers=ADMIN_A)  # fmt: skip
+        not_operator = await http.post(f"{later.url}/operations/sweep", headers=ADMIN_A)
+    finally:
+        later.stop()
+
+    assert first["non_use_flagged"] is False
+    assert first["legal_status"] == "valid"
+    assert swept.json()["today"] == "2031-01-01"  # (the sweep at start-up may already have done the work)
+    assert expired["legal_status"] == "expired"
+    assert expired["legal_status_since"] == "2030-05-06"
+    assert flagged["non_use_flagged"] is True
+    assert [p["application_number"] for p in listed.json()["items"]] == [funded]
+    assert justified.json()["non_use_flagged"] is False
+    assert not_operator.status_code == 403
+    for _ in range(100):
+        view = (await http.get(f"{projection.url}/patents/{funded}", headers=ADMIN_A)).json()
+        if view.get("sequences", {}).get("inventory") == 4:
+            break
+        await asyncio.sleep(0.2)
+    assert view["sequences"] == {"inventory": 4}  # recorded, flagged, justified, cleared
+    assert view["non_use_flagged"] is False
