@@ -119,6 +119,15 @@ class AggregateStore:
         """Ids of the aggregates matching a query, for sweeps."""
         return [d["_id"] for d in await self.collection.find(query, {"_id": 1}).to_list()]
 
+    def new_document(self, aggregate_id: str, decision: Decision, ctx: CommandContext, *, published: bool) -> Document:
+        """The document a new aggregate is stored as; ``published`` when a bulk writer publishes its events itself
+        (the relay then leaves them alone)."""
+        entries = [self._entry(e, i, ctx) for i, e in enumerate(decision.events, start=1)]
+        return {"_id": aggregate_id, "version": 1, "state": decision.state, "last_sequence": len(entries),
+                "commands": [], "updated_at": self.clock(), "outbox": entries,
+                "outbox_pending": bool(entries) and not published,
+                "published_sequence": len(entries) if published else 0}  # fmt: skip
+
     async def execute(self, aggregate_id: str, ctx: CommandContext, decide: Decide) -> Outcome:
         """Run a command against one aggregate: replay a known Idempotency-Key, else decide and save atomically.
 

@@ -7,10 +7,13 @@ from datetime import date
 
 from fastapi import FastAPI
 
-from patentflow.inventory import api, operations_api, registry_api
+from patentflow.inventory import api, imports_api, operations_api, registry_api
 from patentflow.inventory.config import Settings
+from patentflow.inventory.imports import Importer
 from patentflow.inventory.sweep import run_daily
 from patentflow.kit.aggregates import AggregateStore
+from patentflow.kit.bulk import BulkCreator
+from patentflow.kit.outbox import BrokerPublisher
 from patentflow.kit.runtime import Runtime, create_service_app
 
 PATENTS = "patents"
@@ -30,6 +33,21 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], date] | 
             await store.ensure_indexes()
             runtime.services[name] = store
         runtime.services["clock"] = today
+        patents, registry = runtime.services[PATENTS], runtime.services[INSTITUTIONS]
+        assert isinstance(patents, AggregateStore)
+        assert isinstance(registry, AggregateStore)
+        bulk = BulkCreator(patents, runtime.db["patent_chunks"], BrokerPublisher(runtime.broker))
+        importer = Importer(patents=patents, registry=registry, bulk=bulk, jobs=runtime.db["imports"],
+                            errors=runtime.db["import_errors"], clock=today)  # fmt: skip
+        await importer.ensure_indexes()
+        await importer.interrupted()
+        runtime.services.update(importer=importer, bulk=bulk, import_dir=settings.import_dir, import_tasks=set())
+
+    async def recover(runtime: Runtime) -> None:
+        # Events of chunks an interrupted import wrote but did not publish; the broker is up by now.
+        bulk = runtime.services["bulk"]
+        assert isinstance(bulk, BulkCreator)
+        await bulk.recover()
 
     async def daily(runtime: Runtime) -> None:
         store = runtime.services[PATENTS]
@@ -40,8 +58,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], date] | 
         settings,
         title="patentflow inventory",
         description="Stock patents of institutions (盘点): master records, inventory, review, conversion pool.",
-        routers=[api.router, registry_api.router, operations_api.router],
+        routers=[api.router, registry_api.router, imports_api.router, operations_api.router],
         outbox_collections=[PATENTS, INSTITUTIONS],
         on_startup=on_startup,
-        background=[daily],
+        background=[recover, daily],
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 
 from pydantic import Field, model_validator
 
@@ -15,6 +17,9 @@ class Settings(ServiceSettings):
     service_name: str = "inventory"
     http_port: int = 8001
     sweep_interval_seconds: float = Field(86_400, gt=0, description="How often expiry and the five-year rule run")
+    import_dir: Path = Field(
+        Path(tempfile.gettempdir()) / "patentflow-imports", description="Uploaded files while imported"
+    )
     today: date | None = Field(
         None, description="A fixed day instead of the calendar (tests, what-if); not in production"
     )

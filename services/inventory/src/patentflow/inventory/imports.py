@@ -1,0 +1,172 @@
+"""Batch import of the standard format: streamed from disk in chunks, good rows created with their events, every
+bad row reported (row, column, reason), progress kept in a job document; the same file again changes nothing."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+from pymongo.asynchronous.collection import AsyncCollection
+
+from patentflow.inventory import domain, institutions
+from patentflow.inventory.rows import Problem, parse_row
+from patentflow.inventory.tabular import HEADER_OF, FormatError, rows
+from patentflow.kit.aggregates import Aggregate, AggregateStore, CommandContext, Decision
+from patentflow.kit.bulk import BulkCreator
+from patentflow.kit.errors import RuleViolation
+from patentflow.kit.mongo import Document
+
+log = structlog.get_logger(__name__)
+CHUNK = 1000
+# What a re-import compares: the master record without who recorded it.
+_VOLATILE = {"recorded_by"}
+
+
+def combined(first: Decision, then: Callable[[Aggregate], Decision]) -> Decision:
+    """Two decisions on a new aggregate as one: the second sees the state the first made."""
+    second = then(Aggregate(first.response["application_number"], 1, len(first.events), first.state))
+    return Decision(second.state, [*first.events, *second.events], second.response)
+
+
+def _stable(patent: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in patent.items() if k not in _VOLATILE}
+
+
+def _filler(record: Any, by: str, today: date) -> Callable[[Aggregate], Decision]:
+    return lambda aggregate: domain.fill_inventory(aggregate, record, by=by, today=today)
+
+
+class Importer:
+    """Runs imports for the inventory service; jobs, errors and chunks live in its own database."""
+
+    def __init__(self, *, patents: AggregateStore, registry: AggregateStore, bulk: BulkCreator,
+                 jobs: AsyncCollection[Document], errors: AsyncCollection[Document],
+                 clock: Callable[[], date]) -> None:  # fmt: skip
+        self.patents, self.registry, self.bulk = patents, registry, bulk
+        self.jobs, self.errors, self.clock = jobs, errors, clock
+
+    async def ensure_indexes(self) -> None:
+        """Errors are listed per import in row order."""
+        await self.errors.create_index([("import_id", 1), ("row", 1)])
+
+    async def interrupted(self) -> None:
+        """At start-up: jobs a stopped process left unfinished fail, so that uploading the file again resumes them
+        (chunks already published are skipped, rows already created count as unchanged)."""
+        await self.jobs.update_many({"status": {"$in": ["queued", "running"]}},
+                                    {"$set": {"status": "failed", "error": "interrupted; upload the file again to resume"}})  # fmt: skip
+
+    async def job(self, import_id: str) -> Document | None:
+        """One import's job document."""
+        return await self.jobs.find_one({"_id": import_id})
+
+    async def register(self, import_id: str, *, institution: str, filename: str, by: str, size: int) -> Document:
+        """The job of an upload; an upload of the same file for the same institution finds its earlier job."""
+        now = datetime.now(UTC)
+        job = {"_id": import_id, "institution": institution, "filename": filename, "by": by, "size": size,
+               "status": "queued", "rows_read": 0, "created": 0, "unchanged": 0, "bad": 0, "events": 0,
+               "created_at": now, "updated_at": now, "finished_at": None, "error": None}  # fmt: skip
+        await self.jobs.update_one({"_id": import_id}, {"$setOnInsert": job}, upsert=True)
+        found = await self.job(import_id)
+        assert found is not None
+        return found
+
+    async def run(self, import_id: str, path: Path) -> None:
+        """Process the file; a failure of the file as a whole ends the job with its reason."""
+        job = await self.job(import_id)
+        assert job is not None
+        started = time.perf_counter()
+        await self._update(import_id, status="running", rows_read=0, created=0, unchanged=0, bad=0, events=0)
+        await self.errors.delete_many({"import_id": import_id})  # a resumed job reports its rows afresh
+        try:
+            owner = institutions.owner_of(await self.registry.get(job["institution"]), job["institution"], None)
+            totals = await self._rows(import_id, path, job, owner)
+        except (FormatError, RuleViolation, UnicodeDecodeError) as exc:
+            message = exc.body()["message"] if isinstance(exc, RuleViolation) else str(exc)
+            await self._update(import_id, status="failed", error=message, finished_at=datetime.now(UTC))
+            log.warning("import failed", import_id=import_id, error=message)
+            return
+        seconds = time.perf_counter() - started
+        await self._update(import_id, status="done", finished_at=datetime.now(UTC), seconds=round(seconds, 3),
+                           rows_per_second=round(totals["rows_read"] / seconds, 1) if seconds else None, **totals)  # fmt: skip
+        log.info("import done", import_id=import_id, seconds=round(seconds, 2), **totals)
+
+    async def _rows(self, import_id: str, path: Path, job: Document, owner: Any) -> dict[str, int]:
+        registered = await self.registry.get(job["institution"])
+        schools = set(registered.state["schools"]) if registered else set()
+        ctx = CommandContext(principal=job["by"], command_id=str(uuid.uuid4()), correlation_id=import_id)
+        totals = {"rows_read": 0, "created": 0, "unchanged": 0, "bad": 0, "events": 0}
+        first_row: dict[str, int] = {}  # application number → row, to catch a number twice in one file
+        chunk: list[tuple[int, Any, Any]] = []
+        bad: list[Document] = []
+        number = 0
+        for row_number, row in rows(path, job["filename"]):
+            totals["rows_read"] += 1
+            parsed = parse_row(row, job["institution"])
+            if not isinstance(parsed, list):
+                patent, record = parsed
+                if patent.school_id is not None and patent.school_id not in schools:
+                    parsed = [(HEADER_OF["school_id"], f"no school {patent.school_id!r} in the institution")]
+                elif patent.application_number in first_row:
+                    parsed = [(HEADER_OF["application_number"],
+                               f"the same number as row {first_row[patent.application_number]}")]  # fmt: skip
+                else:
+                    first_row[patent.application_number] = row_number
+                    chunk.append((row_number, patent, record))
+            if isinstance(parsed, list):
+                bad.append(self._error(import_id, row_number, parsed))
+            if len(chunk) >= CHUNK:
+                await self._chunk(import_id, number, chunk, owner, ctx, bad, totals)
+                chunk, bad, number = [], [], number + 1
+        await self._chunk(import_id, number, chunk, owner, ctx, bad, totals)
+        return totals
+
+    async def _chunk(self, import_id: str, number: int, chunk: list[tuple[int, Any, Any]], owner: Any,
+                     ctx: CommandContext, bad: list[Document], totals: dict[str, int]) -> None:  # fmt: skip
+        today = self.clock()
+        items: list[tuple[str, Decision]] = []
+        rows_of: dict[str, tuple[int, Any]] = {}
+        for row_number, patent, record in chunk:
+            decision = domain.record_patent(None, patent, owner, by=ctx.principal, today=today)
+            if record is not None:
+                decision = combined(decision, _filler(record, ctx.principal, today))
+            items.append((patent.application_number, decision))
+            rows_of[patent.application_number] = (row_number, decision)
+        result = await self.bulk.create(f"{import_id}:{number}", items, ctx)
+        totals["created"] += len(result.created)
+        totals["events"] += result.events
+        for existing in result.existing:
+            row_number, decision = rows_of[existing]
+            if await self._same(existing, decision):
+                totals["unchanged"] += 1
+            else:
+                bad.append(self._error(import_id, row_number, [(HEADER_OF["application_number"],
+                           "already recorded with other data; correct it with PATCH /patents/{number}")]))  # fmt: skip
+        if bad:
+            await self.errors.insert_many(bad, ordered=False)
+        totals["bad"] += len(bad)
+        await self._update(import_id, **totals)
+
+    async def _same(self, number: str, decision: Decision) -> bool:
+        current = await self.patents.get(number)
+        if current is None:
+            return False
+        return bool(_stable(current.state["patent"]) == _stable(decision.state["patent"])
+                    and current.state.get("inventory") == decision.state.get("inventory"))  # fmt: skip
+
+    @staticmethod
+    def _error(import_id: str, row: int, problems: list[Problem]) -> Document:
+        return {"_id": f"{import_id}:{row}", "import_id": import_id, "row": row,
+                "problems": [{"column": c, "reason": r} for c, r in problems]}  # fmt: skip
+
+    async def _update(self, import_id: str, **fields: Any) -> None:
+        await self.jobs.update_one({"_id": import_id}, {"$set": {**fields, "updated_at": datetime.now(UTC)}})
+
+    async def errors_of(self, import_id: str, *, skip: int, limit: int) -> list[Document]:
+        """Bad rows of an import, by row."""
+        cursor = self.errors.find({"import_id": import_id}, {"_id": 0, "import_id": 0}).sort("row", 1)
+        return await cursor.skip(skip).limit(limit).to_list()

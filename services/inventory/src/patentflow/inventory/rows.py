@@ -1,0 +1,146 @@
+"""One row of the standard format → the commands it stands for, or every problem in it by column; no I/O."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from patentflow.contracts.events.inventory_enums import (
+    CONVERSION_INTENT_LABELS,
+    IMPLEMENTATION_STATUS_LABELS,
+)
+from patentflow.inventory.models import InventoryRecordInput, PatentCreate
+from patentflow.inventory.tabular import HEADER_OF
+
+Problem = tuple[str, str]  # (column as the file names it, reason)
+_LIST = re.compile(r"[;；,，、\n]+")
+_DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
+_TYPES = {"发明": "invention", "发明专利": "invention", "实用新型": "utility_model", "外观设计": "design"}
+_YES = {"是", "y", "yes", "true", "1"}
+_NO = {"否", "n", "no", "false", "0", ""}
+_INTENTS = {**{label: code.value for code, label in CONVERSION_INTENT_LABELS.items()}, "许可": "licence_ordinary",
+            "自行实施": "self_use", "产业化": "self_use", "无": "none"}  # fmt: skip
+_STATUSES = {**{label: code.value for code, label in IMPLEMENTATION_STATUS_LABELS.items()}, "已实施": "self_implemented",
+             "自行实施": "self_implemented", "已作价入股": "equity"}  # fmt: skip
+RECORD_FIELDS = ("conversion_intents", "implementation_status", "trl", "self_grade", "application_scenario",
+                 "industry_codes", "product", "advantages", "intended_price", "contact_name", "contact_phone")  # fmt: skip
+
+
+class _Bad(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def _date(field: str, text: str) -> str | None:
+    if not text:
+        return None
+    match = _DATE.match(text.strip())
+    if match is None:
+        raise _Bad(field, f"{text!r} is not a date such as 2021-03-15")
+    return f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}"
+
+
+def _listed(text: str) -> list[str]:
+    return [part.strip() for part in _LIST.split(text) if part.strip()]
+
+
+def _coded(field: str, text: str, codes: dict[str, str]) -> str:
+    value = codes.get(text.strip(), text.strip())
+    if value not in codes.values():
+        raise _Bad(field, f"{text!r} is not one of {'、'.join(sorted(codes))}")
+    return value
+
+
+def _level(field: str, text: str, stars: bool = False) -> int:
+    cleaned = text.replace("TRL", "").replace("级", "").replace("星", "").strip()
+    if stars and cleaned and set(cleaned) <= {"★", "☆"}:
+        return cleaned.count("★")
+    if not cleaned.isdigit():
+        raise _Bad(field, f"{text!r} is not a whole number")
+    return int(cleaned)
+
+
+def _price(text: str) -> Decimal | None:
+    if not text:
+        return None
+    scale = Decimal(10_000) if text.endswith(("万元", "万")) else Decimal(1)
+    try:
+        return Decimal(text.rstrip("万元").replace(",", "").strip()) * scale
+    except InvalidOperation:
+        raise _Bad("intended_price", f"{text!r} is not an amount in yuan (or 万元)") from None
+
+
+def _patent_fields(row: dict[str, str], institution: str) -> dict[str, Any]:
+    funded_text = row.get("state_funded", "").strip().lower()
+    if funded_text not in _YES | _NO:
+        raise _Bad("state_funded", f"{row['state_funded']!r} is neither 是 nor 否")
+    funded = funded_text in _YES
+    fields: dict[str, Any] = {
+        "application_number": row.get("application_number", ""), "title": row.get("title", ""),
+        "abstract": row.get("abstract") or None, "ipc_main": row.get("ipc_main", ""),
+        "ipc_secondary": _listed(row.get("ipc_secondary", "")), "filing_date": _date("filing_date", row.get("filing_date", "")),
+        "grant_date": _date("grant_date", row.get("grant_date", "")), "owner_credit_code": institution,
+        "inventors": _listed(row.get("inventors", "")), "inventor_ids": _listed(row.get("inventor_ids", "")),
+        "school_id": row.get("school_id") or None, "state_funded": funded, "source": "institution_upload",
+    }  # fmt: skip
+    if row.get("patent_type"):
+        fields["patent_type"] = _coded("patent_type", row["patent_type"], _TYPES)
+    if funded:
+        fields["state_funding"] = {"project_number": row.get("project_number", ""), "funder": row.get("funder", ""),
+                                   "programme": row.get("programme") or None}  # fmt: skip
+    return fields
+
+
+def _record_fields(row: dict[str, str]) -> dict[str, Any] | None:
+    if not any(row.get(f) for f in RECORD_FIELDS):
+        return None
+    intents = [_coded("conversion_intents", i, _INTENTS) for i in _listed(row.get("conversion_intents", ""))]
+    return {
+        "conversion_intents": intents,
+        "implementation_status": _coded("implementation_status", row.get("implementation_status", ""), _STATUSES),
+        "trl": _level("trl", row.get("trl", "")), "self_grade": _level("self_grade", row.get("self_grade", ""), stars=True),
+        "application_scenario": row.get("application_scenario") or None,
+        "industry_codes": _listed(row.get("industry_codes", "")), "product": row.get("product") or None,
+        "advantages": row.get("advantages") or None, "intended_price": _price(row.get("intended_price", "")),
+        "contact_name": row.get("contact_name") or None, "contact_phone": row.get("contact_phone") or None,
+    }  # fmt: skip
+
+
+def _problems(error: ValidationError, prefix: dict[str, str] | None = None) -> list[Problem]:
+    found = []
+    for item in error.errors():
+        loc = [str(p) for p in item["loc"] if not isinstance(p, int)]
+        field = (prefix or {}).get(loc[0], loc[0]) if loc else ""
+        if field == "state_funding":
+            field = "project_number" if "project_number" in loc else "funder"
+        found.append((HEADER_OF.get(field, field), item["msg"].removeprefix("Value error, ")))
+    return found
+
+
+def parse_row(
+    row: dict[str, str], institution: str
+) -> tuple[PatentCreate, InventoryRecordInput | None] | list[Problem]:
+    """The commands of a row, or its problems (every one found, each with its column)."""
+    problems: list[Problem] = []
+    patent: PatentCreate | None = None
+    record: InventoryRecordInput | None = None
+    try:
+        patent = PatentCreate(**_patent_fields(row, institution))
+    except _Bad as bad:
+        problems.append((HEADER_OF.get(bad.field, bad.field), str(bad)))
+    except ValidationError as error:
+        problems.extend(_problems(error))
+    try:
+        fields = _record_fields(row)
+        record = InventoryRecordInput(**fields) if fields is not None else None
+    except _Bad as bad:
+        problems.append((HEADER_OF.get(bad.field, bad.field), str(bad)))
+    except ValidationError as error:
+        problems.extend(_problems(error))
+    if problems or patent is None:
+        return problems
+    return patent, record
