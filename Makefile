@@ -5,7 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-e2e lint format contracts infra-up infra-down infra-status token clean
+.PHONY: help install run test test-unit test-e2e bench lint format contracts infra-up infra-down infra-status token clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-13s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ test-unit: install ## fast tests only (no broker, no store)
 
 test-e2e: install ## end-to-end tests only
 	$(PY) -m pytest -m e2e -v
+
+bench: install ## benchmarks: 100 000-row import end to end (rows/s, peak memory) against the raw store rate
+	$(PY) bench/import_bench.py
 
 lint: install ## ruff, formatting, mypy, import boundaries, contract drift
 	$(PY) -m ruff check .

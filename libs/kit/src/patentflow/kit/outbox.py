@@ -66,6 +66,31 @@ async def _failed(exc: Exception) -> None:
     raise exc
 
 
+class ProducerPublisher:
+    """A :class:`Publisher` over a plain aiokafka producer (``kit.kafka.make_producer``)."""
+
+    def __init__(self, producer: Any) -> None:
+        self._producer = producer
+
+    async def send_all(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> None:
+        """Pipeline every send, then wait for all acknowledgements; raise the first failure."""
+        for error in await self.send_each(records):
+            if error is not None:
+                raise error
+
+    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
+        """Pipeline every send and report each one's outcome."""
+        futures: list[Any] = []
+        for topic, key, value, headers in records:
+            try:
+                encoded = [(name, text.encode()) for name, text in headers.items()]
+                futures.append(await self._producer.send(topic, value, key=key, headers=encoded))
+            except Exception as exc:
+                futures.append(_failed(exc))
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        return [r if isinstance(r, Exception) else None for r in results]
+
+
 def to_record(source: str, entry: Document) -> tuple[str, bytes, bytes, dict[str, str]]:
     """An outbox entry as (topic, key, value, CloudEvents headers)."""
     meta = EventMeta(

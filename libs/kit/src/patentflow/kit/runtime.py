@@ -20,7 +20,7 @@ from patentflow.kit.consumer import Handler, ReliableConsumer, RetryPolicy
 from patentflow.kit.deadletters import DeadLetterStore
 from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.http import RequestContextMiddleware, install_error_handlers
-from patentflow.kit.kafka import ensure_topics, make_broker
+from patentflow.kit.kafka import ensure_topics, make_broker, make_producer
 from patentflow.kit.logging import configure_logging
 from patentflow.kit.mongo import Document, make_mongo_client
 from patentflow.kit.outbox import BrokerPublisher, OutboxRelay
@@ -49,6 +49,7 @@ class Runtime:
     outbox_collections: Sequence[str] = ()
     consumers: list[ReliableConsumer] = field(default_factory=list)
     relay: OutboxRelay | None = None
+    producer: Any = None  # a plain aiokafka producer for bulk paths, started with the service
     started: bool = False
     services: dict[str, object] = field(default_factory=dict)
     writes: GuardedWrites = field(default_factory=GuardedWrites)
@@ -120,6 +121,8 @@ def create_service_app(
         tasks: list[asyncio.Task[None]] = []
         try:
             await runtime.writes.configure(runtime.mongo)
+            runtime.producer = make_producer(settings)
+            await runtime.producer.start()
             await runtime.dead_letters.ensure_indexes()
             if on_startup is not None:
                 await on_startup(runtime)
@@ -140,6 +143,8 @@ def create_service_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await broker.stop()
+            if runtime.producer is not None:
+                await runtime.producer.stop()
             await runtime.mongo.close()
             log.info("service stopped")
 

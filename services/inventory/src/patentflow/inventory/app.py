@@ -13,7 +13,7 @@ from patentflow.inventory.imports import Importer
 from patentflow.inventory.sweep import run_daily
 from patentflow.kit.aggregates import AggregateStore
 from patentflow.kit.bulk import BulkCreator
-from patentflow.kit.outbox import BrokerPublisher
+from patentflow.kit.outbox import ProducerPublisher
 from patentflow.kit.runtime import Runtime, create_service_app
 
 PATENTS = "patents"
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], date] | 
         patents, registry = runtime.services[PATENTS], runtime.services[INSTITUTIONS]
         assert isinstance(patents, AggregateStore)
         assert isinstance(registry, AggregateStore)
-        bulk = BulkCreator(patents, runtime.db["patent_chunks"], BrokerPublisher(runtime.broker))
+        bulk = BulkCreator(patents, runtime.db["patent_chunks"], ProducerPublisher(runtime.producer))
         importer = Importer(patents=patents, registry=registry, bulk=bulk, jobs=runtime.db["imports"],
                             errors=runtime.db["import_errors"], clock=today)  # fmt: skip
         await importer.ensure_indexes()

@@ -3,6 +3,7 @@ bad row reported (row, column, reason), progress kept in a job document; the sam
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from patentflow.kit.mongo import Document
 
 log = structlog.get_logger(__name__)
 CHUNK = 1000
+IN_FLIGHT = 2  # chunks written concurrently while the next is parsed
 # What a re-import compares: the master record without who recorded it.
 _VOLATILE = {"recorded_by"}
 
@@ -99,11 +101,15 @@ class Importer:
         registered = await self.registry.get(job["institution"])
         schools = set(registered.state["schools"]) if registered else set()
         ctx = CommandContext(principal=job["by"], command_id=str(uuid.uuid4()), correlation_id=import_id)
+        today = self.clock()
         totals = {"rows_read": 0, "created": 0, "unchanged": 0, "bad": 0, "events": 0}
         first_row: dict[str, int] = {}  # application number → row, to catch a number twice in one file
-        chunk: list[tuple[int, Any, Any]] = []
+        chunk: list[tuple[int, str, Decision]] = []
         bad: list[Document] = []
         number = 0
+        # One chunk's writes are in flight while the next chunk is parsed and decided: the store and the broker
+        # work in their own processes meanwhile.
+        in_flight: list[asyncio.Task[None]] = []
         for row_number, row in rows(path, job["filename"]):
             totals["rows_read"] += 1
             parsed = parse_row(row, job["institution"])
@@ -116,27 +122,28 @@ class Importer:
                                f"the same number as row {first_row[patent.application_number]}")]  # fmt: skip
                 else:
                     first_row[patent.application_number] = row_number
-                    chunk.append((row_number, patent, record))
+                    decision = domain.record_patent(None, patent, owner, by=ctx.principal, today=today)
+                    if record is not None:
+                        decision = combined(decision, _filler(record, ctx.principal, today))
+                    chunk.append((row_number, patent.application_number, decision))
             if isinstance(parsed, list):
                 bad.append(self._error(import_id, row_number, parsed))
+            if totals["rows_read"] % 100 == 0:
+                await asyncio.sleep(0)  # let the writes in flight move on
             if len(chunk) >= CHUNK:
-                await self._chunk(import_id, number, chunk, owner, ctx, bad, totals)
+                if len(in_flight) >= IN_FLIGHT:
+                    await in_flight.pop(0)
+                in_flight.append(asyncio.create_task(self._chunk(import_id, number, chunk, ctx, bad, totals)))
                 chunk, bad, number = [], [], number + 1
-        await self._chunk(import_id, number, chunk, owner, ctx, bad, totals)
+        for task in in_flight:
+            await task
+        await self._chunk(import_id, number, chunk, ctx, bad, totals)
         return totals
 
-    async def _chunk(self, import_id: str, number: int, chunk: list[tuple[int, Any, Any]], owner: Any,
-                     ctx: CommandContext, bad: list[Document], totals: dict[str, int]) -> None:  # fmt: skip
-        today = self.clock()
-        items: list[tuple[str, Decision]] = []
-        rows_of: dict[str, tuple[int, Any]] = {}
-        for row_number, patent, record in chunk:
-            decision = domain.record_patent(None, patent, owner, by=ctx.principal, today=today)
-            if record is not None:
-                decision = combined(decision, _filler(record, ctx.principal, today))
-            items.append((patent.application_number, decision))
-            rows_of[patent.application_number] = (row_number, decision)
-        result = await self.bulk.create(f"{import_id}:{number}", items, ctx)
+    async def _chunk(self, import_id: str, number: int, chunk: list[tuple[int, str, Decision]], ctx: CommandContext,
+                     bad: list[Document], totals: dict[str, int]) -> None:  # fmt: skip
+        rows_of = {patent: (row_number, decision) for row_number, patent, decision in chunk}
+        result = await self.bulk.create(f"{import_id}:{number}", [(p, d) for _, p, d in chunk], ctx)
         totals["created"] += len(result.created)
         totals["events"] += result.events
         for existing in result.existing:
