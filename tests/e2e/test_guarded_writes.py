@@ -14,9 +14,18 @@ from patentflow.kit.guarded import GuardedUpdate, GuardedWrites, holds, uses_com
 from patentflow.testing.infrastructure import Infrastructure
 
 
-@pytest.fixture(params=[True, False], ids=["one-guarded-write", "read-check-write"])
-def writes(request: pytest.FixtureRequest) -> GuardedWrites:
-    return GuardedWrites(compound=request.param)
+@pytest.fixture(params=["chosen-for-this-store", "read-check-write"])
+async def writes(request: pytest.FixtureRequest, mongo: AsyncMongoClient[dict[str, Any]]) -> GuardedWrites:
+    """The strategy the runtime picks for the connected store, and the read-check-write one explicitly.
+
+    A single guarded update_one is atomic on MongoDB; FerretDB 1.x filters in Go and then updates by _id, so
+    concurrent writers can both pass its filter: the runtime never relies on that there.
+    """
+    if request.param == "read-check-write":
+        return GuardedWrites(compound=False)
+    chosen = GuardedWrites()
+    await chosen.configure(mongo)
+    return chosen
 
 
 @pytest.fixture

@@ -417,3 +417,30 @@ async def test_a_refresh_that_read_before_a_new_failure_does_not_unpark_it() -> 
     await refresh
 
     assert store.is_parked("g", "B")
+
+
+async def test_a_command_that_keeps_losing_the_race_is_refused_as_a_concurrent_modification() -> None:
+    from patentflow.contracts.reasons import ReasonCode
+    from patentflow.kit.aggregates import AggregateStore, CommandContext, Decision
+    from patentflow.kit.errors import RuleViolation
+
+    class Racing:
+        """Every write finds the version moved on."""
+
+        writes = 0
+
+        async def find_one(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            return {"_id": "a", "version": 1, "last_sequence": 0, "state": {}, "commands": []}
+
+        async def update_one(self, *args: Any, **kwargs: Any) -> Any:
+            Racing.writes += 1
+            return types.SimpleNamespace(matched_count=0, upserted_id=None)
+
+    store = AggregateStore(Racing(), source="/patentflow/test")  # type: ignore[arg-type]
+    ctx = CommandContext(principal="p", command_id="c", correlation_id="c")
+
+    with pytest.raises(RuleViolation) as caught:
+        await store.execute("a", ctx, lambda current: Decision({"x": 1}, [], {}))
+
+    assert caught.value.reason.code is ReasonCode.CONCURRENT_MODIFICATION
+    assert Racing.writes == 5
