@@ -35,11 +35,19 @@ class Publisher(Protocol):
         """Send records; the error of each one that failed, None for each acknowledged."""
 
 
-class BrokerPublisher:
-    """A :class:`Publisher` over a FastStream Kafka broker; sends are pipelined, then awaited together."""
+class _Pipelined:
+    """``send_all`` on top of a ``send_each`` that pipelines every send and reports each outcome."""
 
-    def __init__(self, broker: object) -> None:
-        self._broker = broker
+    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
+        """Pipeline every send and report each one's outcome."""
+        futures: list[Any] = []
+        for record in records:
+            try:
+                futures.append(await self._send(*record))
+            except Exception as exc:  # refused before sending, e.g. a record over the size limit
+                futures.append(_failed(exc))
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        return [r if isinstance(r, Exception) else None for r in results]
 
     async def send_all(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> None:
         """Pipeline every send, then wait for all acknowledgements; raise the first failure."""
@@ -47,48 +55,36 @@ class BrokerPublisher:
             if error is not None:
                 raise error
 
-    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
-        """Pipeline every send and report each one's outcome."""
-        futures: list[Any] = []
-        for topic, key, value, headers in records:
-            try:
-                # FastStream adds a correlation_id header of its own; give it ours so both say the same.
-                futures.append(await self._broker.publish(  # type: ignore[attr-defined]
-                    value, topic, key=key, headers=headers, no_confirm=True,
-                    correlation_id=headers.get(H_CORRELATION) or headers.get(H_ID)))  # fmt: skip
-            except Exception as exc:  # refused before sending, e.g. a record over the size limit
-                futures.append(_failed(exc))
-        results = await asyncio.gather(*futures, return_exceptions=True)
-        return [r if isinstance(r, Exception) else None for r in results]
+    async def _send(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Any:
+        raise NotImplementedError
+
+
+class BrokerPublisher(_Pipelined):
+    """A :class:`Publisher` over a FastStream Kafka broker."""
+
+    def __init__(self, broker: object) -> None:
+        self._broker = broker
+
+    async def _send(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Any:
+        # FastStream adds a correlation_id header of its own; give it ours so both say the same.
+        return await self._broker.publish(  # type: ignore[attr-defined]
+            value, topic, key=key, headers=headers, no_confirm=True,
+            correlation_id=headers.get(H_CORRELATION) or headers.get(H_ID))  # fmt: skip
 
 
 async def _failed(exc: Exception) -> None:
     raise exc
 
 
-class ProducerPublisher:
-    """A :class:`Publisher` over a plain aiokafka producer (``kit.kafka.make_producer``)."""
+class ProducerPublisher(_Pipelined):
+    """A :class:`Publisher` over a plain aiokafka producer (``kit.kafka.make_producer``), for bulk paths."""
 
     def __init__(self, producer: Any) -> None:
         self._producer = producer
 
-    async def send_all(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> None:
-        """Pipeline every send, then wait for all acknowledgements; raise the first failure."""
-        for error in await self.send_each(records):
-            if error is not None:
-                raise error
-
-    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
-        """Pipeline every send and report each one's outcome."""
-        futures: list[Any] = []
-        for topic, key, value, headers in records:
-            try:
-                encoded = [(name, text.encode()) for name, text in headers.items()]
-                futures.append(await self._producer.send(topic, value, key=key, headers=encoded))
-            except Exception as exc:
-                futures.append(_failed(exc))
-        results = await asyncio.gather(*futures, return_exceptions=True)
-        return [r if isinstance(r, Exception) else None for r in results]
+    async def _send(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Any:
+        encoded = [(name, text.encode()) for name, text in headers.items()]
+        return await self._producer.send(topic, value, key=key, headers=encoded)
 
 
 def to_record(source: str, entry: Document) -> tuple[str, bytes, bytes, dict[str, str]]:
