@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from patentflow.contracts.topics import Topic
 
@@ -46,6 +46,15 @@ class DomainEvent(BaseModel):
     topic: ClassVar[Topic]
     subject_field: ClassVar[str]
 
+    _json: dict[str, Any] | None = PrivateAttr(None)
+
     def subject(self) -> str:
         """The aggregate id this event belongs to."""
         return str(getattr(self, self.subject_field))
+
+    def json_data(self) -> dict[str, Any]:
+        """The JSON payload; computed once (the event is frozen), as state and outbox both need it. Callers must
+        not change the returned dictionary."""
+        if self._json is None:
+            self._json = self.model_dump(mode="json")
+        return self._json

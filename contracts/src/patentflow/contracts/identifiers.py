@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -25,6 +26,7 @@ def application_check_digit(digits: str) -> str:
     return "X" if remainder == 10 else str(remainder)
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and called again for the same number by command, event and state
 def normalize_application_number(value: str) -> str:
     """Validate a Chinese patent application number and return it as ``YYYYTNNNNNNN.C``.
 
@@ -67,6 +69,7 @@ def credit_code_check_char(body: str) -> str:
     return _CREDIT_CHARSET[(31 - total % 31) % 31]
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and called again for the same number by command, event and state
 def normalize_credit_code(value: str) -> str:
     """Validate a unified social credit code (统一社会信用代码, GB 32100-2015) and return it upper-cased."""
     code = value.strip().upper()
@@ -85,6 +88,7 @@ def normalize_credit_code(value: str) -> str:
 _IPC = re.compile(r"^([A-H])(\d{2})([A-Z])\s?(\d{1,4})/(\d{2,6})$")
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and called again for the same number by command, event and state
 def normalize_ipc(value: str) -> str:
     """Validate an IPC symbol (e.g. ``G06F 16/35``) and return it with one space after the subclass."""
     match = _IPC.match(value.strip().upper())

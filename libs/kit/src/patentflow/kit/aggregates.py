@@ -196,5 +196,5 @@ class AggregateStore:
             "correlation_id": ctx.correlation_id,
             "causation_id": ctx.command_id,
             "traceparent": ctx.traceparent,
-            "data": event.model_dump(mode="json"),
+            "data": event.json_data(),
         }

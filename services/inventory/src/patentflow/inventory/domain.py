@@ -64,7 +64,7 @@ def record_patent(current: Aggregate | None, command: PatentCreate, owner: Owner
         raise RuleViolation(ReasonCode.PATENT_ALREADY_RECORDED)
     fields = command.model_dump(exclude={"owner_credit_code"})
     event = PatentRecorded(**fields, owner=owner, recorded_by=by)
-    patent = event.model_dump(mode="json")
+    patent = dict(event.json_data())
     status = legal.status_on(LegalStatus.VALID, event.patent_type, event.filing_date, today)
     state = {"patent": patent, "inventory": None, "review_state": ReviewState.DRAFT.value, "return_reason": None,
              "legal_status": status.value, "legal_status_since": (event.grant_date or event.filing_date).isoformat(),
@@ -91,7 +91,7 @@ def fill_inventory(current: Aggregate, record: InventoryRecordInput, *, by: str,
     if ReviewState(current.state["review_state"]) not in EDITABLE:
         raise RuleViolation(ReasonCode.RECORD_UNDER_REVIEW, review_state=current.state["review_state"])
     event = InventoryRecordFilled(application_number=current.id, filled_by=by, **record.model_dump())
-    data = event.model_dump(mode="json", exclude={"application_number", "filled_by"})
+    data = {k: v for k, v in event.json_data().items() if k not in ("application_number", "filled_by")}
     if data == current.state.get("inventory"):
         return _decide(current, current.state, [], today)
     return _decide(current, {**current.state, "inventory": data}, [event], today)
