@@ -80,7 +80,6 @@ class Outcome:
 
     response: Document
     replayed: bool = False
-    created: bool = False
 
 
 Decide = Callable[[Aggregate | None], Decision | Awaitable[Decision]]
@@ -144,7 +143,7 @@ class AggregateStore:
                 return Outcome(decision.response)  # nothing changed: nothing to store or publish
             if await self._write(aggregate_id, current, decision, ctx):
                 self.on_write()
-                return Outcome(decision.response, created=current is None)
+                return Outcome(decision.response)
         raise RuleViolation(ReasonCode.CONCURRENT_MODIFICATION)
 
     @staticmethod

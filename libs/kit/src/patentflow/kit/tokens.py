@@ -25,11 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     if len(secret.encode()) < 32:
         print(f"{ENV_PREFIX}AUTH_SECRET must be set (32+ bytes) to the services' secret", file=sys.stderr)
         return 2
-    scope = Scope(**{name: getattr(args, name) for name in Scope.model_fields if getattr(args, name)})
     try:
+        scope = Scope(**{name: getattr(args, name) for name in Scope.model_fields if getattr(args, name)})
         token = issue_token(secret, sub=args.sub or args.role, role=Role(args.role), scope=scope,
                             ttl=timedelta(hours=args.hours))  # fmt: skip
-    except InvalidToken as exc:
+    except (InvalidToken, ValueError) as exc:  # ValueError: a scope value such as a wrong province code
         print(f"cannot issue: {exc}", file=sys.stderr)
         return 2
     print(token)

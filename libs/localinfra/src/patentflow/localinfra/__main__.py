@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from datetime import timedelta
 from pathlib import Path
 
+from patentflow.kit import tokens
 from patentflow.localinfra import infra, launcher
 from patentflow.localinfra.config import InfraConfig
 from patentflow.localinfra.processes import InfraError
@@ -23,12 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="show whether each server runs and answers")
     sub.add_parser("env", help="print the environment that points services and tests here")
     sub.add_parser("run", help="the whole platform with demo data; Ctrl-C stops it")
-    token = sub.add_parser("token", help="print a development token signed with the local secret")
-    token.add_argument("--role", required=True)
-    token.add_argument("--sub")
-    for name in ("province", "ministry", "institution", "school", "enterprise", "bank", "person"):
-        token.add_argument(f"--{name}")
-    args = parser.parse_args(argv)
+    sub.add_parser("token", help="print a development token signed with the local secret (--role ROLE --SCOPE …)")
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "token":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     cfg = InfraConfig.from_env(args.data_dir)
     try:
         if args.command == "install":
@@ -46,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                    **infra.service_env(cfg)}  # fmt: skip
             print("\n".join(f"export {k}={v}" for k, v in env.items()))
         elif args.command == "token":
-            return _token(cfg, args)
+            return _token(cfg, rest)
         elif args.command == "run":
             return launcher.run(cfg)
     except InfraError as exc:
@@ -55,19 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _token(cfg: InfraConfig, args: argparse.Namespace) -> int:
-    from patentflow.contracts.access import Role, Scope
-    from patentflow.kit.auth import InvalidToken, issue_token
-
-    try:
-        role = Role(args.role)
-        scope = Scope(**{n: getattr(args, n) for n in Scope.model_fields if getattr(args, n, None)})
-        print(issue_token(infra.auth_secret(cfg), sub=args.sub or args.role, role=role, scope=scope,
-                          ttl=timedelta(hours=12)))  # fmt: skip
-    except (ValueError, InvalidToken) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+def _token(cfg: InfraConfig, rest: list[str]) -> int:
+    # The kit's command issues the token; this one only knows where the local secret is.
+    os.environ.setdefault("PATENTFLOW_AUTH_SECRET", infra.auth_secret(cfg))
+    return tokens.main(rest)
 
 
 if __name__ == "__main__":
