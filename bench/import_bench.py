@@ -36,7 +36,6 @@ async def _raw_insert_rate(mongodb_url: str, path: Path) -> float:
     file (built beforehand, untimed): what the store itself can do with this data."""
     from patentflow.contracts.events.common import Owner
     from patentflow.inventory import domain
-    from patentflow.inventory.imports import _filler, combined
     from patentflow.inventory.rows import parse_row
     from patentflow.inventory.tabular import rows
     from patentflow.kit.aggregates import AggregateStore, CommandContext
@@ -63,9 +62,7 @@ async def _raw_insert_rate(mongodb_url: str, path: Path) -> float:
         if patent.application_number in seen:
             continue  # the file repeats a number on purpose (a bad row)
         seen.add(patent.application_number)
-        decision = domain.record_patent(None, patent, owner, by="bench", today=today)
-        if record is not None:
-            decision = combined(decision, _filler(record, "bench", today))
+        decision = domain.record_patent(None, patent, owner, by="bench", today=today, inventory=record)
         chunk.append(store.new_document(patent.application_number, decision, ctx, published=True))
         if len(chunk) == 1000:
             seconds, count, chunk = seconds + await flush(), count + len(chunk), []
@@ -122,6 +119,9 @@ async def _import(kafka: str, mongodb_url: str, path: Path) -> dict[str, Any]:
 
 
 def _worker(kafka: str, mongodb_url: str, path: Path) -> None:
+    from patentflow.kit import collector
+
+    collector.tune()  # as ``kit.serve`` does in the service
     figures = asyncio.run(_import(kafka, mongodb_url, path))
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(figures))

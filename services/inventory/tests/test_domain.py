@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from patentflow.contracts.events import PatentRecordCorrected, PatentRecorded
+from patentflow.contracts.events import InventoryRecordFilled, PatentRecordCorrected, PatentRecorded
 from patentflow.contracts.reasons import ReasonCode
 from patentflow.inventory import domain
 from patentflow.inventory.models import InventoryRecordInput, PatentCreate, PatentUpdate
 from patentflow.kit.errors import RuleViolation
 
-from .helpers import OWNER, TODAY, after, body, recorded
+from .helpers import OWNER, TODAY, after, body, record_input, recorded
 
 
 def test_normalizes_identifiers_and_derives_the_type_from_the_number() -> None:
@@ -62,6 +62,18 @@ def test_records_a_new_patent_for_its_registered_owner() -> None:
     assert decision.state["legal_status"] == "valid"
     assert decision.response["version"] == 1
     assert decision.response["expiry_date"] == "2033-12-17"
+
+
+def test_a_row_with_an_inventory_record_is_one_change_equal_to_record_then_fill() -> None:
+    record = record_input(implementation_status="self_implemented")
+    together = domain.record_patent(None, PatentCreate(**body()), OWNER, by="admin", today=TODAY, inventory=record)
+    first = domain.record_patent(None, PatentCreate(**body()), OWNER, by="admin", today=TODAY)
+    then = domain.fill_inventory(after(first), record, by="admin", today=TODAY)
+
+    assert [type(e) for e in together.events] == [PatentRecorded, InventoryRecordFilled]
+    assert together.state == then.state
+    assert together.response == {**then.response, "version": 1}
+    assert [e.json_data() for e in together.events] == [e.json_data() for e in [*first.events, *then.events]]
 
 
 def test_a_record_past_its_term_is_recorded_as_expired() -> None:

@@ -104,6 +104,18 @@ def test_an_unimplemented_record_keeps_the_flag() -> None:
     assert not any(isinstance(e, StateFundedNonUseCleared) for e in decision.events)
 
 
+@pytest.mark.parametrize(("status", "flagged"), [("not_implemented", True), ("self_implemented", False)])
+def test_an_imported_row_is_judged_once_with_its_inventory_record(status: str, flagged: bool) -> None:
+    patent, owner = _create()
+
+    decision = domain.record_patent(None, patent, owner, by="import", today=date(2026, 1, 2),  # type: ignore[arg-type]
+                                    inventory=record_input(implementation_status=status))  # fmt: skip
+
+    assert decision.state["non_use_flagged"] is flagged
+    assert [isinstance(e, StateFundedNonUseFlagged) for e in decision.events] == [False, False, *([True] * flagged)]
+    assert not any(isinstance(e, StateFundedNonUseCleared) for e in decision.events)
+
+
 def _create() -> tuple[object, object]:
     from patentflow.inventory.models import PatentCreate
 

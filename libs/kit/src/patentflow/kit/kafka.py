@@ -49,7 +49,7 @@ def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     """A plain aiokafka producer with the same guarantees, for bulk paths where FastStream's per-message work
     costs more than the send itself."""
     return AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
-                            client_id=f"patentflow-{settings.service_name}-bulk", linger_ms=5,
+                            client_id=f"patentflow-{settings.service_name}-bulk", linger_ms=5, max_batch_size=512 * 1024,
                             **connection_options(settings))  # fmt: skip
 
 

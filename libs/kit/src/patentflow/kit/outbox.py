@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+import pydantic_core
 import structlog
+from aiokafka.errors import MessageSizeTooLargeError
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from pymongo.asynchronous.collection import AsyncCollection
 
 from patentflow.contracts.envelope import H_CORRELATION, H_ID
@@ -76,15 +79,75 @@ async def _failed(exc: Exception) -> None:
     raise exc
 
 
-class ProducerPublisher(_Pipelined):
-    """A :class:`Publisher` over a plain aiokafka producer (``kit.kafka.make_producer``), for bulk paths."""
+# aiokafka's default max_request_size, just under the broker's default message.max.bytes (1 048 588).
+MAX_RECORD_BYTES = 1_048_576
 
-    def __init__(self, producer: Any) -> None:
+
+class ProducerPublisher(_Pipelined):
+    """A :class:`Publisher` over a plain aiokafka producer (``kit.kafka.make_producer``), for bulk paths.
+
+    ``send_each`` fills record batches itself, partition by partition, rather than sending record by record:
+    aiokafka's per-record ``send`` (a future, a partitioner call and an accumulator lookup each) cost as much as
+    building the records. Keys go to the partitions ``send`` would choose (Kafka's murmur2 of the key), and
+    batches of one partition are queued in record order, so per-aggregate order is the same.
+    """
+
+    def __init__(self, producer: Any, *, max_record_bytes: int = MAX_RECORD_BYTES) -> None:
         self._producer = producer
+        self._partitioner = DefaultPartitioner()
+        self._max_record_bytes = max_record_bytes
 
     async def _send(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Any:
         encoded = [(name, text.encode()) for name, text in headers.items()]
         return await self._producer.send(topic, value, key=key, headers=encoded)
+
+    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
+        """Queue every record in batches per partition, then report each record's outcome."""
+        by_partition: dict[tuple[str, int], list[int]] = {}
+        partitions: dict[str, list[int]] = {}
+        for index, (topic, key, _, _) in enumerate(records):
+            if topic not in partitions:
+                partitions[topic] = sorted(await self._producer.partitions_for(topic))
+            by_partition.setdefault((topic, self._partitioner(key, partitions[topic], None)), []).append(index)
+        outcomes: list[Exception | None] = [None] * len(records)
+        queued: list[tuple[Any, list[int]]] = []
+        for (topic, partition), indices in by_partition.items():
+            batch, members = self._producer.create_batch(), list[int]()
+            for index in indices:
+                _, key, value, headers = records[index]
+                encoded = [(name, text.encode()) for name, text in headers.items()]
+                size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, encoded)
+                if size > self._max_record_bytes:
+                    # Refused here, as ``send`` refuses it: a batch the broker rejects would also fail every
+                    # later batch of its partition (the idempotent producer's sequence numbers break).
+                    outcomes[index] = MessageSizeTooLargeError(f"the record is {size} bytes, over the limit of "
+                                                               f"{self._max_record_bytes}")  # fmt: skip
+                    continue
+                if members and batch.append(timestamp=None, key=key, value=value, headers=encoded) is not None:
+                    members.append(index)
+                    continue
+                if members:  # the batch is full: queue it and start the next with this record
+                    queued.append((await self._queue(batch, topic, partition), members))
+                    batch, members = self._producer.create_batch(), []
+                # The first record of a batch always fits.
+                batch.append(timestamp=None, key=key, value=value, headers=encoded)
+                members.append(index)
+            if members:
+                queued.append((await self._queue(batch, topic, partition), members))
+        for future, members in queued:
+            try:
+                await future
+            except Exception as exc:
+                for index in members:
+                    outcomes[index] = exc
+        return outcomes
+
+    async def _queue(self, batch: Any, topic: str, partition: int) -> Any:
+        batch.close()  # an open batch would also take records of ``producer.send`` for this partition
+        try:
+            return await self._producer.send_batch(batch, topic, partition=partition)
+        except Exception as exc:  # refused before sending (closed producer, unknown partition)
+            return asyncio.ensure_future(_failed(exc))
 
 
 def to_record(source: str, entry: Document) -> tuple[str, bytes, bytes, dict[str, str]]:
@@ -100,7 +163,7 @@ def to_record(source: str, entry: Document) -> tuple[str, bytes, bytes, dict[str
         causation_id=entry.get("causation_id"),
         traceparent=entry.get("traceparent"),
     )
-    value = json.dumps(entry["data"], ensure_ascii=False, separators=(",", ":")).encode()
+    value = pydantic_core.to_json(entry["data"])  # compact UTF-8, a third of json.dumps' time
     return entry["topic"], entry["subject"].encode(), value, meta.headers()
 
 

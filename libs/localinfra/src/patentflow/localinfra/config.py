@@ -9,7 +9,7 @@ from pathlib import Path
 KAFKA_VERSION = "4.1.1"
 FERRETDB_VERSION = "1.24.0"
 # Bumped when our build of FerretDB changes (see ferretdb.py), so an older build in the cache is not reused.
-FERRETDB_BUILD = "idfix1"
+FERRETDB_BUILD = "idfix1-lazylog"
 
 
 def _port(name: str, default: int) -> int:

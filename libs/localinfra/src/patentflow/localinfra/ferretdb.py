@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -72,7 +73,10 @@ def start(cfg: InfraConfig) -> None:
             )
         data = cfg.data_dir / "ferretdb"
         data.mkdir(parents=True, exist_ok=True)
-        proc.start([str(cfg.ferretdb_binary), "-listen", f"{cfg.host}:{cfg.mongo_port}", "-sqlite-dir", str(data)])
+        proc.start(
+            [str(cfg.ferretdb_binary), "-listen", f"{cfg.host}:{cfg.mongo_port}", "-sqlite-dir", str(data)],
+            env={"GOGC": os.environ.get("GOGC", "200")},
+        )
     wait_until(lambda: healthy(cfg), timeout=30, what="FerretDB", process=proc)
 
 

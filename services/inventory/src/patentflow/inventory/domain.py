@@ -57,8 +57,13 @@ def _decide(current: Aggregate, state: dict[str, Any], events: list[DomainEvent]
     )
 
 
-def record_patent(current: Aggregate | None, command: PatentCreate, owner: Owner, *, by: str, today: date) -> Decision:
-    """Record a new master record for a registered institution; an application number is recorded once."""
+def record_patent(current: Aggregate | None, command: PatentCreate, owner: Owner, *, by: str, today: date,
+                  inventory: InventoryRecordInput | None = None) -> Decision:  # fmt: skip
+    """Record a new master record for a registered institution; an application number is recorded once.
+
+    A batch import row may bring the inventory record along: then both are one change (two events, one
+    evaluation of the five-year rule), as if the record had been filled right after.
+    """
     if current is not None:
         # Says only what the register already makes public: that this number is taken, not by whom.
         raise RuleViolation(ReasonCode.PATENT_ALREADY_RECORDED)
@@ -69,7 +74,12 @@ def record_patent(current: Aggregate | None, command: PatentCreate, owner: Owner
     state = {"patent": patent, "inventory": None, "review_state": ReviewState.DRAFT.value, "return_reason": None,
              "legal_status": status.value, "legal_status_since": (event.grant_date or event.filing_date).isoformat(),
              "non_use_justification": None, "non_use_flagged": False}  # fmt: skip
-    return _decide(Aggregate(command.application_number, 0, 0, {}), state, [event], today)
+    events: list[DomainEvent] = [event]
+    if inventory is not None:
+        filled = _filled(command.application_number, inventory, by)
+        state["inventory"] = _inventory_state(filled)
+        events.append(filled)
+    return _decide(Aggregate(command.application_number, 0, 0, {}), state, events, today)
 
 
 def correct_patent(current: Aggregate, command: PatentUpdate, *, by: str, today: date) -> Decision:
@@ -90,11 +100,19 @@ def fill_inventory(current: Aggregate, record: InventoryRecordInput, *, by: str,
     """Fill or change the inventory record while it is not under review or in the pool."""
     if ReviewState(current.state["review_state"]) not in EDITABLE:
         raise RuleViolation(ReasonCode.RECORD_UNDER_REVIEW, review_state=current.state["review_state"])
-    event = InventoryRecordFilled(application_number=current.id, filled_by=by, **record.model_dump())
-    data = {k: v for k, v in event.json_data().items() if k not in ("application_number", "filled_by")}
+    event = _filled(current.id, record, by)
+    data = _inventory_state(event)
     if data == current.state.get("inventory"):
         return _decide(current, current.state, [], today)
     return _decide(current, {**current.state, "inventory": data}, [event], today)
+
+
+def _filled(number: str, record: InventoryRecordInput, by: str) -> InventoryRecordFilled:
+    return InventoryRecordFilled(application_number=number, filled_by=by, **record.model_dump())
+
+
+def _inventory_state(event: InventoryRecordFilled) -> dict[str, Any]:
+    return {k: v for k, v in event.json_data().items() if k not in ("application_number", "filled_by")}
 
 
 def _step(current: Aggregate, allowed: set[ReviewState], action: str) -> ReviewState:

@@ -17,30 +17,20 @@ from pymongo.asynchronous.collection import AsyncCollection
 from patentflow.inventory import domain, institutions
 from patentflow.inventory.rows import Problem, parse_row
 from patentflow.inventory.tabular import HEADER_OF, FormatError, rows
-from patentflow.kit.aggregates import Aggregate, AggregateStore, CommandContext, Decision
+from patentflow.kit.aggregates import AggregateStore, CommandContext, Decision
 from patentflow.kit.bulk import BulkCreator
 from patentflow.kit.errors import RuleViolation
 from patentflow.kit.mongo import Document
 
 log = structlog.get_logger(__name__)
 CHUNK = 1000
-IN_FLIGHT = 2  # chunks written concurrently while the next is parsed
+IN_FLIGHT = 4  # chunks written concurrently while the next is parsed
 # What a re-import compares: the master record without who recorded it.
 _VOLATILE = {"recorded_by"}
 
 
-def combined(first: Decision, then: Callable[[Aggregate], Decision]) -> Decision:
-    """Two decisions on a new aggregate as one: the second sees the state the first made."""
-    second = then(Aggregate(first.response["application_number"], 1, len(first.events), first.state))
-    return Decision(second.state, [*first.events, *second.events], second.response)
-
-
 def _stable(patent: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in patent.items() if k not in _VOLATILE}
-
-
-def _filler(record: Any, by: str, today: date) -> Callable[[Aggregate], Decision]:
-    return lambda aggregate: domain.fill_inventory(aggregate, record, by=by, today=today)
 
 
 class Importer:
@@ -122,9 +112,8 @@ class Importer:
                                f"the same number as row {first_row[patent.application_number]}")]  # fmt: skip
                 else:
                     first_row[patent.application_number] = row_number
-                    decision = domain.record_patent(None, patent, owner, by=ctx.principal, today=today)
-                    if record is not None:
-                        decision = combined(decision, _filler(record, ctx.principal, today))
+                    decision = domain.record_patent(None, patent, owner, by=ctx.principal, today=today,
+                                                    inventory=record)  # fmt: skip
                     chunk.append((row_number, patent.application_number, decision))
             if isinstance(parsed, list):
                 bad.append(self._error(import_id, row_number, parsed))

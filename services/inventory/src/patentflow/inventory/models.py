@@ -19,6 +19,7 @@ from patentflow.contracts.identifiers import ApplicationNumber, CreditCode, IpcS
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
 AccountId = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[\w@.-]+$")]
+_INTENT_ORDER = {intent: i for i, intent in enumerate(ConversionIntent)}  # intents are kept in declaration order
 
 
 class PatentCreate(BaseModel):
@@ -127,7 +128,7 @@ class InventoryRecordInput(BaseModel):
     def _none_alone(cls, intents: list[ConversionIntent]) -> list[ConversionIntent]:
         if ConversionIntent.NONE in intents and len(set(intents)) > 1:
             raise ValueError("'none' cannot be combined with other conversion intents")
-        return sorted(set(intents), key=list(ConversionIntent).index)
+        return sorted(set(intents), key=_INTENT_ORDER.__getitem__)
 
     @field_validator("industry_codes")
     @classmethod
