@@ -48,6 +48,7 @@ async def _raw_insert_rate(mongodb_url: str, path: Path) -> float:
     today = date(2026, 11, 21)
     seconds, count, chunk = 0.0, 0, []
     seen: set[str] = set()
+    mark = {"collection": "chunks", "chunk": "bench:0"}  # as BulkCreator marks them
 
     async def flush() -> float:
         started = time.perf_counter()
@@ -63,7 +64,7 @@ async def _raw_insert_rate(mongodb_url: str, path: Path) -> float:
             continue  # the file repeats a number on purpose (a bad row)
         seen.add(patent.application_number)
         decision = domain.record_patent(None, patent, owner, by="bench", today=today, inventory=record)
-        chunk.append(store.new_document(patent.application_number, decision, ctx, published=True))
+        chunk.append(store.new_document(patent.application_number, decision, ctx, bulk=mark))
         if len(chunk) == 1000:
             seconds, count, chunk = seconds + await flush(), count + len(chunk), []
     if chunk:

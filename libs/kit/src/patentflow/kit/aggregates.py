@@ -5,7 +5,8 @@ multi-document transactions. Layout::
 
     {_id, version, last_sequence, state: {...},
      outbox: [entry, ...], outbox_pending: bool, published_sequence: int,
-     commands: [{key, principal, fingerprint, response}, ...]}   # the newest KEEP_COMMANDS keys
+     commands: [{key, principal, fingerprint, response}, ...],   # the newest KEEP_COMMANDS keys
+     bulk: {collection, chunk, through}}                         # only if created by a bulk writer (kit.bulk)
 """
 
 from __future__ import annotations
@@ -118,14 +119,20 @@ class AggregateStore:
         """Ids of the aggregates matching a query, for sweeps."""
         return [d["_id"] for d in await self.collection.find(query, {"_id": 1}).to_list()]
 
-    def new_document(self, aggregate_id: str, decision: Decision, ctx: CommandContext, *, published: bool) -> Document:
-        """The document a new aggregate is stored as; ``published`` when a bulk writer publishes its events itself
-        (the relay then leaves them alone)."""
+    def new_document(self, aggregate_id: str, decision: Decision, ctx: CommandContext, *,
+                     bulk: Document | None = None) -> Document:  # fmt: skip
+        """The document a new aggregate is stored as.
+
+        ``bulk`` (``{"collection", "chunk"}``) when a bulk writer publishes the events itself and records it in that
+        chunk document: the relay leaves them alone, unless a later write comes first (see ``OutboxRelay``).
+        """
         entries = [self._entry(e, i, ctx) for i, e in enumerate(decision.events, start=1)]
-        return {"_id": aggregate_id, "version": 1, "state": decision.state, "last_sequence": len(entries),
-                "commands": [], "updated_at": self.clock(), "outbox": entries,
-                "outbox_pending": bool(entries) and not published,
-                "published_sequence": len(entries) if published else 0}  # fmt: skip
+        doc = {"_id": aggregate_id, "version": 1, "state": decision.state, "last_sequence": len(entries),
+               "commands": [], "updated_at": self.clock(), "outbox": entries,
+               "outbox_pending": bool(entries) and bulk is None, "published_sequence": 0}  # fmt: skip
+        if bulk is not None:
+            doc["bulk"] = {**bulk, "through": len(entries)}
+        return doc
 
     async def execute(self, aggregate_id: str, ctx: CommandContext, decide: Decide) -> Outcome:
         """Run a command against one aggregate: replay a known Idempotency-Key, else decide and save atomically.

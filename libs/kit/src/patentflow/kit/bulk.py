@@ -2,15 +2,19 @@
 
 Each aggregate document still holds its own events (atomic with its state). What changes is who publishes them:
 instead of marking every document (one indexed write each), a chunk document lists the chunk's aggregates and
-is marked once when their events are on Kafka. A crash before that mark leaves the chunk unpublished; ``recover``
-publishes such chunks again from the documents (consumers drop the repeats by sequence).
+is marked once when their events are on Kafka; each document names its chunk (``bulk``), so that the outbox relay
+knows whether those first events are out when a later write comes (``OutboxRelay._published_through``).
+
+Nothing is lost when a chunk stops half-way (a crash, a broker outage): the chunk stays unpublished, and its events
+are published again from the documents by ``recover`` (run periodically) or when the same chunk is written again
+(an import resumed). Consumers drop the repeats by sequence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from pymongo.asynchronous.collection import AsyncCollection
@@ -22,6 +26,8 @@ from patentflow.kit.outbox import Publisher, to_record
 
 log = structlog.get_logger(__name__)
 DUPLICATE_KEY = 11000
+# A chunk is recovered only once it is this old: younger ones may still be on their way in another task or process.
+RECOVER_AFTER = timedelta(minutes=1)
 
 
 class PublishFailed(RuntimeError):
@@ -50,7 +56,10 @@ class BulkCreator:
         done = await self._chunks.find_one({"_id": chunk_id})
         if done is not None and done.get("published"):
             return ChunkResult([], [i for i, _ in items], 0)  # a resumed import: this chunk is complete
-        docs = [self._store.new_document(i, d, ctx, published=True) for i, d in items]
+        if done is not None:
+            await self._publish_unsent(done)  # an earlier attempt stopped before its events were all out
+        mark = {"collection": self._chunks.name, "chunk": chunk_id}
+        docs = [self._store.new_document(i, d, ctx, bulk=mark) for i, d in items]
         await self._chunks.update_one({"_id": chunk_id}, {"$set": {"ids": [d["_id"] for d in docs],
                                       "published": False, "at": datetime.now(UTC)}}, upsert=True)  # fmt: skip
         existing: set[str] = set()
@@ -63,27 +72,41 @@ class BulkCreator:
                     raise
                 existing = {docs[e["index"]]["_id"] for e in exc.details["writeErrors"]}
         created = [d for d in docs if d["_id"] not in existing]
-        events = await self._publish(created)
+        events = await self._publish([e for d in created for e in d["outbox"]])
         await self._chunks.update_one({"_id": chunk_id}, {"$set": {"published": True, "created": len(created)}})
         self._store.on_write()
         return ChunkResult([d["_id"] for d in created], sorted(existing), events)
 
-    async def _publish(self, docs: Sequence[Document]) -> int:
-        records = [to_record(self._store.source, e) for d in docs for e in d["outbox"]]
+    async def _publish(self, entries: Sequence[Document]) -> int:
+        records = [to_record(self._store.source, e) for e in entries]
         errors = [e for e in await self._publisher.send_each(records) if e is not None] if records else []
         if errors:
             raise PublishFailed(f"{len(errors)} of {len(records)} events not published: {errors[0]!r}")
         return len(records)
 
-    async def recover(self) -> int:
-        """Publish the events of chunks a crash left unpublished; returns how many chunks were completed."""
+    async def _publish_unsent(self, chunk: Document) -> int:
+        """Publish the first events of the chunk's aggregates that the relay has not published since."""
+        entries: list[Document] = []
+        for aggregate_id in chunk.get("ids", []):
+            doc = await self._store.collection.find_one({"_id": aggregate_id}, {"outbox": 1, "published_sequence": 1,
+                                                                                "bulk": 1})  # fmt: skip
+            bulk = (doc or {}).get("bulk") or {}
+            if doc is None or bulk.get("chunk") != chunk["_id"]:
+                continue  # never inserted, or created by another writer
+            floor = doc.get("published_sequence", 0)
+            entries.extend(e for e in doc["outbox"] if floor < e["sequence"] <= bulk["through"])
+        return await self._publish(entries)
+
+    async def recover(self, *, older_than: timedelta = RECOVER_AFTER) -> int:
+        """Publish the events of chunks left unpublished (for at least ``older_than``); returns how many."""
+        cutoff = datetime.now(UTC) - older_than
         done = 0
         for chunk in await self._chunks.find({"published": False}).to_list():
-            docs = [d for i in chunk["ids"] if (d := await self._store.collection.find_one({"_id": i})) is not None]
-            mine = [d for d in docs if d.get("published_sequence") == d.get("last_sequence") and d["version"] == 1]
-            await self._publish(mine)
-            await self._chunks.update_one({"_id": chunk["_id"]}, {"$set": {"published": True, "created": len(mine)}})
+            at: datetime = chunk["at"] if chunk["at"].tzinfo else chunk["at"].replace(tzinfo=UTC)
+            if at > cutoff:
+                continue
+            events = await self._publish_unsent(chunk)
+            await self._chunks.update_one({"_id": chunk["_id"]}, {"$set": {"published": True}})
+            log.warning("published a chunk left by an interrupted bulk write", chunk=chunk["_id"], events=events)
             done += 1
-        if done:
-            log.warning("published chunks left by an interrupted bulk write", chunks=done)
         return done

@@ -105,10 +105,13 @@ class ProducerPublisher(_Pipelined):
         """Queue every record in batches per partition, then report each record's outcome."""
         by_partition: dict[tuple[str, int], list[int]] = {}
         partitions: dict[str, list[int]] = {}
+        chosen: dict[tuple[str, bytes], int] = {}  # an aggregate's events share a key: hash it once
         for index, (topic, key, _, _) in enumerate(records):
             if topic not in partitions:
                 partitions[topic] = sorted(await self._producer.partitions_for(topic))
-            by_partition.setdefault((topic, self._partitioner(key, partitions[topic], None)), []).append(index)
+            if (topic, key) not in chosen:
+                chosen[topic, key] = self._partitioner(key, partitions[topic], None)
+            by_partition.setdefault((topic, chosen[topic, key]), []).append(index)
         outcomes: list[Exception | None] = [None] * len(records)
         queued: list[tuple[Any, list[int]]] = []
         for (topic, partition), indices in by_partition.items():
@@ -229,16 +232,15 @@ class OutboxRelay:
         return sum(counts)
 
     async def _relay_collection(self, collection: AsyncCollection[Document]) -> int:
-        docs = (
-            await collection.find({"outbox_pending": True}, {"outbox": 1, "version": 1, "published_sequence": 1})
-            .limit(self._batch)
-            .to_list()
-        )
+        fields = {"outbox": 1, "version": 1, "published_sequence": 1, "bulk": 1}
+        docs = await collection.find({"outbox_pending": True}, fields).limit(self._batch).to_list()
         if not docs:
             return 0
         records: list[tuple[str, tuple[str, bytes, bytes, dict[str, str]]]] = []
+        chunks: dict[str, bool] = {}
         for doc in docs:
-            unsent = [e for e in doc["outbox"] if e["sequence"] > doc.get("published_sequence", 0)]
+            floor = await self._published_through(collection, doc, chunks)
+            unsent = [e for e in doc["outbox"] if e["sequence"] > floor]
             records.extend(
                 (doc["_id"], to_record(self._source, e)) for e in sorted(unsent, key=lambda e: e["sequence"])
             )
@@ -263,3 +265,21 @@ class OutboxRelay:
         published = sum(e is None for e in outcomes)
         metrics.EVENTS_PUBLISHED.labels(source=self._source).inc(published)
         return published
+
+    @staticmethod
+    async def _published_through(collection: AsyncCollection[Document], doc: Document, chunks: dict[str, bool]) -> int:
+        """The sequence up to which the aggregate's events are on Kafka.
+
+        A bulk writer publishes the first events of the aggregates it creates and records that once per chunk
+        (``kit.bulk``), not in each document. If a later write reaches the relay before that chunk is published
+        (the bulk publish failed and is not recovered yet), the relay sends those first events too, in order:
+        consumers drop a repeat by its sequence, and nothing is lost.
+        """
+        floor: int = doc.get("published_sequence", 0)
+        bulk = doc.get("bulk")
+        if bulk is None or floor >= bulk["through"]:
+            return floor
+        if bulk["chunk"] not in chunks:
+            chunk = await collection.database[bulk["collection"]].find_one({"_id": bulk["chunk"]}, {"published": 1})
+            chunks[bulk["chunk"]] = bool(chunk and chunk.get("published"))
+        return int(bulk["through"]) if chunks[bulk["chunk"]] else floor

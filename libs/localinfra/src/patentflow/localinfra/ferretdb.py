@@ -59,6 +59,12 @@ def install(cfg: InfraConfig) -> None:
     run_checked(["go", "build", "-o", str(cfg.ferretdb_binary), "."], cwd=src, what="building FerretDB", env=env)
 
 
+# Go's collector at its default (100) took a tenth of the server's CPU in bulk inserts and, on two cores, competed
+# with the clients for the second one. 400 lets the heap grow to five times the live data between collections
+# (the server stays around 200 MB); inserts measured 10-15 % faster. An operator's GOGC wins.
+GOGC = "400"
+
+
 def _process(cfg: InfraConfig) -> ManagedProcess:
     return ManagedProcess("ferretdb", cfg.data_dir / "run")
 
@@ -75,7 +81,7 @@ def start(cfg: InfraConfig) -> None:
         data.mkdir(parents=True, exist_ok=True)
         proc.start(
             [str(cfg.ferretdb_binary), "-listen", f"{cfg.host}:{cfg.mongo_port}", "-sqlite-dir", str(data)],
-            env={"GOGC": os.environ.get("GOGC", "200")},
+            env={"GOGC": os.environ.get("GOGC", GOGC)},
         )
     wait_until(lambda: healthy(cfg), timeout=30, what="FerretDB", process=proc)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import date
 
+import structlog
 from fastapi import FastAPI
 
 from patentflow.inventory import api, imports_api, operations_api, registry_api
@@ -16,8 +18,10 @@ from patentflow.kit.bulk import BulkCreator
 from patentflow.kit.outbox import ProducerPublisher
 from patentflow.kit.runtime import Runtime, create_service_app
 
+log = structlog.get_logger(__name__)
 PATENTS = "patents"
 INSTITUTIONS = "institutions"
+RECOVERY_SECONDS = 30.0  # how often unpublished import chunks are looked for (a scan of the small chunk collection)
 
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], date] | None = None) -> FastAPI:
@@ -44,10 +48,15 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], date] | 
         runtime.services.update(importer=importer, bulk=bulk, import_dir=settings.import_dir, import_tasks=set())
 
     async def recover(runtime: Runtime) -> None:
-        # Events of chunks an interrupted import wrote but did not publish; the broker is up by now.
+        # Events of chunks an interrupted import (a crash, a broker outage) wrote but did not publish.
         bulk = runtime.services["bulk"]
         assert isinstance(bulk, BulkCreator)
-        await bulk.recover()
+        while True:
+            try:
+                await bulk.recover()
+            except Exception:
+                log.exception("recovering unpublished import chunks failed; retrying")
+            await asyncio.sleep(RECOVERY_SECONDS)
 
     async def daily(runtime: Runtime) -> None:
         store = runtime.services[PATENTS]

@@ -4,6 +4,7 @@ bad row reported (row, column, reason), progress kept in a job document; the sam
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -82,6 +83,14 @@ class Importer:
             await self._update(import_id, status="failed", error=message, finished_at=datetime.now(UTC))
             log.warning("import failed", import_id=import_id, error=message)
             return
+        except Exception as exc:
+            # The store or the broker failed mid-way. What was written stays and its events are recovered
+            # (kit.bulk); the same file again resumes where this stopped.
+            log.exception("import interrupted", import_id=import_id)
+            message = f"interrupted ({type(exc).__name__}: {exc}); upload the file again to resume"
+            with contextlib.suppress(Exception):  # the store may be the thing that is down: start-up says it then
+                await self._update(import_id, status="failed", error=message, finished_at=datetime.now(UTC))
+            return
         seconds = time.perf_counter() - started
         await self._update(import_id, status="done", finished_at=datetime.now(UTC), seconds=round(seconds, 3),
                            rows_per_second=round(totals["rows_read"] / seconds, 1) if seconds else None, **totals)  # fmt: skip
@@ -100,33 +109,38 @@ class Importer:
         # One chunk's writes are in flight while the next chunk is parsed and decided: the store and the broker
         # work in their own processes meanwhile.
         in_flight: list[asyncio.Task[None]] = []
-        for row_number, row in rows(path, job["filename"]):
-            totals["rows_read"] += 1
-            parsed = parse_row(row, job["institution"])
-            if not isinstance(parsed, list):
-                patent, record = parsed
-                if patent.school_id is not None and patent.school_id not in schools:
-                    parsed = [(HEADER_OF["school_id"], f"no school {patent.school_id!r} in the institution")]
-                elif patent.application_number in first_row:
-                    parsed = [(HEADER_OF["application_number"],
-                               f"the same number as row {first_row[patent.application_number]}")]  # fmt: skip
-                else:
-                    first_row[patent.application_number] = row_number
-                    decision = domain.record_patent(None, patent, owner, by=ctx.principal, today=today,
-                                                    inventory=record)  # fmt: skip
-                    chunk.append((row_number, patent.application_number, decision))
-            if isinstance(parsed, list):
-                bad.append(self._error(import_id, row_number, parsed))
-            if totals["rows_read"] % 100 == 0:
-                await asyncio.sleep(0)  # let the writes in flight move on
-            if len(chunk) >= CHUNK:
-                if len(in_flight) >= IN_FLIGHT:
-                    await in_flight.pop(0)
-                in_flight.append(asyncio.create_task(self._chunk(import_id, number, chunk, ctx, bad, totals)))
-                chunk, bad, number = [], [], number + 1
-        for task in in_flight:
-            await task
-        await self._chunk(import_id, number, chunk, ctx, bad, totals)
+        try:
+            for row_number, row in rows(path, job["filename"]):
+                totals["rows_read"] += 1
+                parsed = parse_row(row, job["institution"])
+                if not isinstance(parsed, list):
+                    patent, record = parsed
+                    if patent.school_id is not None and patent.school_id not in schools:
+                        parsed = [(HEADER_OF["school_id"], f"no school {patent.school_id!r} in the institution")]
+                    elif patent.application_number in first_row:
+                        parsed = [(HEADER_OF["application_number"],
+                                   f"the same number as row {first_row[patent.application_number]}")]  # fmt: skip
+                    else:
+                        first_row[patent.application_number] = row_number
+                        decision = domain.record_patent(None, patent, owner, by=ctx.principal, today=today,
+                                                        inventory=record)  # fmt: skip
+                        chunk.append((row_number, patent.application_number, decision))
+                if isinstance(parsed, list):
+                    bad.append(self._error(import_id, row_number, parsed))
+                if totals["rows_read"] % 100 == 0:
+                    await asyncio.sleep(0)  # let the writes in flight move on
+                if len(chunk) >= CHUNK:
+                    if len(in_flight) >= IN_FLIGHT:
+                        await in_flight.pop(0)
+                    in_flight.append(asyncio.create_task(self._chunk(import_id, number, chunk, ctx, bad, totals)))
+                    chunk, bad, number = [], [], number + 1
+            for task in in_flight:
+                await task
+            await self._chunk(import_id, number, chunk, ctx, bad, totals)
+        finally:
+            for task in in_flight:  # after a failure, no chunk goes on writing behind the failed job's back
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
         return totals
 
     async def _chunk(self, import_id: str, number: int, chunk: list[tuple[int, str, Decision]], ctx: CommandContext,

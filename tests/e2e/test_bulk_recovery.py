@@ -1,0 +1,208 @@
+"""A bulk write that stops before its events are out loses none of them, on the real broker and store.
+
+The broker outage is the one thing simulated (a publisher that refuses every record); store, Kafka, relay and
+recovery are the real ones.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
+
+from patentflow.contracts import topics
+from patentflow.contracts.events.common import Owner
+from patentflow.inventory import domain, institutions
+from patentflow.inventory.imports import Importer
+from patentflow.inventory.models import InstitutionCreate, InventoryRecordInput, PatentCreate, SchoolCreate
+from patentflow.inventory.sample import write_csv
+from patentflow.kit.aggregates import AggregateStore, CommandContext, Decision
+from patentflow.kit.bulk import BulkCreator, PublishFailed
+from patentflow.kit.kafka import ensure_topics, make_producer
+from patentflow.kit.outbox import OutboxRelay, ProducerPublisher
+from patentflow.kit.settings import ServiceSettings
+from patentflow.testing.fixtures import TEST_SECRET
+from patentflow.testing.infrastructure import Infrastructure
+from patentflow.testing.kafka import header, read_all
+from tests.e2e.conftest import INSTITUTION_A, new_number
+
+SOURCE = "/patentflow/inventory"
+OWNER = Owner(credit_code=INSTITUTION_A, name="示范理工大学", province="110000")
+TODAY = date(2026, 11, 21)
+CTX = CommandContext(principal="import", command_id="c", correlation_id="import-1")
+
+
+class Outage:
+    """A publisher while the broker is unreachable: every record fails."""
+
+    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
+        return [ConnectionError("broker unreachable") for _ in records]
+
+    async def send_all(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> None:
+        raise ConnectionError("broker unreachable")
+
+
+@pytest.fixture
+async def producer(infrastructure: Infrastructure) -> AsyncIterator[AIOKafkaProducer]:
+    settings = ServiceSettings(service_name="inventory", kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
+                               mongodb_url=infrastructure.mongodb_url, auth_secret=TEST_SECRET)  # fmt: skip
+    await ensure_topics(settings, topics.CATALOGUE)
+    started = make_producer(settings)
+    await started.start()
+    yield started
+    await started.stop()
+
+
+@pytest.fixture
+async def store(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> AsyncIterator[AggregateStore]:
+    db = mongo[f"bulk_{unique}"]
+    yield AggregateStore(db["patents"], source=SOURCE)
+    await mongo.drop_database(db.name)
+
+
+def _rows(count: int) -> list[tuple[str, Decision]]:
+    record = InventoryRecordInput(conversion_intents=["transfer"], implementation_status="not_implemented", trl=5,
+                                  self_grade=3)  # fmt: skip
+    rows = []
+    for _ in range(count):
+        number = new_number()
+        patent = PatentCreate(application_number=number, title="一种方法", ipc_main="G06F 16/35",
+                              filing_date=date(2022, 3, 1), owner_credit_code=INSTITUTION_A, state_funded=False,
+                              source="institution_upload")  # fmt: skip
+        rows.append((number, domain.record_patent(None, patent, OWNER, by="import", today=TODAY, inventory=record)))
+    return rows
+
+
+async def _sequences(infrastructure: Infrastructure, numbers: Sequence[str]) -> dict[str, list[int]]:
+    """The ce_sequence of every record of each aggregate on the patents topic, in the order they were written."""
+    wanted = {n.encode(): n for n in numbers}
+    found: dict[str, list[int]] = {n: [] for n in numbers}
+    records = await read_all(infrastructure.kafka_bootstrap, topics.PATENTS.name)
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        if record.key in wanted:
+            found[wanted[record.key]].append(int(header(record, "ce_sequence") or 0))
+    return found
+
+
+async def _edit(store: AggregateStore, number: str) -> None:
+    """A later command on an imported record: a changed inventory record (event 3)."""
+    changed = InventoryRecordInput(conversion_intents=["licence_ordinary"], implementation_status="not_implemented",
+                                   trl=6, self_grade=4)  # fmt: skip
+    await store.execute(number, CTX, lambda current: domain.fill_inventory(current, changed, by="x", today=TODAY))  # type: ignore[arg-type]
+
+
+async def _failed_chunk(store: AggregateStore, rows: list[tuple[str, Decision]]) -> BulkCreator:
+    chunks = store.collection.database["chunks"]
+    with pytest.raises(PublishFailed):
+        await BulkCreator(store, chunks, Outage()).create("import-1:0", rows, CTX)
+    assert await store.collection.count_documents({}) == len(rows)  # the records are stored
+    assert (await chunks.find_one({"_id": "import-1:0"}) or {})["published"] is False
+    return BulkCreator(store, chunks, Outage())
+
+
+async def test_a_chunk_whose_publish_failed_publishes_its_events_when_written_again(
+    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer
+) -> None:
+    rows = _rows(30)
+    await _failed_chunk(store, rows)
+    assert await _sequences(infrastructure, [n for n, _ in rows]) == {n: [] for n, _ in rows}
+
+    again = BulkCreator(store, store.collection.database["chunks"], ProducerPublisher(producer))
+    result = await again.create("import-1:0", rows, CTX)
+
+    assert result.created == []  # the first attempt created them
+    assert len(result.existing) == 30
+    assert await _sequences(infrastructure, [n for n, _ in rows]) == {n: [1, 2] for n, _ in rows}
+
+
+async def test_recovery_publishes_a_chunk_left_unpublished_once_it_is_old_enough(
+    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer
+) -> None:
+    rows = _rows(30)
+    await _failed_chunk(store, rows)
+    recovering = BulkCreator(store, store.collection.database["chunks"], ProducerPublisher(producer))
+
+    assert await recovering.recover() == 0  # younger than a minute: maybe still being written elsewhere
+    assert await recovering.recover(older_than=timedelta(0)) == 1
+
+    assert await _sequences(infrastructure, [n for n, _ in rows]) == {n: [1, 2] for n, _ in rows}
+    assert await recovering.recover(older_than=timedelta(0)) == 0
+
+
+async def test_an_edit_relayed_before_recovery_sends_the_first_events_first(
+    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer
+) -> None:
+    rows = _rows(5)
+    await _failed_chunk(store, rows)
+    edited = rows[0][0]
+    await _edit(store, edited)
+
+    await OutboxRelay([store.collection], ProducerPublisher(producer), source=SOURCE).relay_once()
+
+    sequences = await _sequences(infrastructure, [n for n, _ in rows])
+    assert sequences[edited] == [1, 2, 3]
+    await BulkCreator(store, store.collection.database["chunks"], ProducerPublisher(producer)).recover(
+        older_than=timedelta(0)
+    )
+    sequences = await _sequences(infrastructure, [n for n, _ in rows])
+    assert sequences == {n: [1, 2, 3] if n == edited else [1, 2] for n, _ in rows}  # nothing twice, nothing lost
+
+
+async def test_an_edit_after_a_published_chunk_does_not_repeat_the_first_events(
+    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer
+) -> None:
+    rows = _rows(5)
+    chunks = store.collection.database["chunks"]
+    await BulkCreator(store, chunks, ProducerPublisher(producer)).create("import-2:0", rows, CTX)
+    edited = rows[0][0]
+    await _edit(store, edited)
+
+    assert await OutboxRelay([store.collection], ProducerPublisher(producer), source=SOURCE).relay_once() == 1
+
+    sequences = await _sequences(infrastructure, [n for n, _ in rows])
+    assert sequences == {n: [1, 2, 3] if n == edited else [1, 2] for n, _ in rows}
+
+
+@pytest.mark.floods
+async def test_an_import_cut_off_by_a_broker_outage_fails_clearly_and_resumes_losing_nothing(
+    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer, tmp_path: Path
+) -> None:
+    db = store.collection.database
+    registry = AggregateStore(db["institutions"], source=SOURCE)
+    register = InstitutionCreate(credit_code=INSTITUTION_A, name="示范理工大学", kind="university", province="110000")
+    await registry.execute(INSTITUTION_A, CTX, lambda current: institutions.register(current, register, by="admin"))
+    school = SchoolCreate(school_id="ee", name="电子")
+    await registry.execute(INSTITUTION_A, CTX, lambda current: institutions.add_school(current, school, by="admin"))  # type: ignore[arg-type]
+    sample = write_csv(tmp_path / "rows.csv", 3_500, bad_share=0.02, first_serial=random.randrange(10**6), school="ee")
+
+    def importer(publisher: Any) -> Importer:
+        return Importer(patents=store, registry=registry, bulk=BulkCreator(store, db["chunks"], publisher),
+                        jobs=db["imports"], errors=db["errors"], clock=lambda: TODAY)  # fmt: skip
+
+    cut_off = importer(Outage())
+    await cut_off.register("job", institution=INSTITUTION_A, filename="rows.csv", by="admin", size=1)
+    await cut_off.run("job", sample.path)
+
+    failed = await cut_off.job("job")
+    assert failed is not None
+    assert failed["status"] == "failed"
+    assert "upload the file again to resume" in failed["error"]
+    assert "broker unreachable" in failed["error"]
+
+    resumed = importer(ProducerPublisher(producer))
+    await resumed.run("job", sample.path)
+
+    done = await resumed.job("job")
+    assert done is not None
+    assert done["status"] == "done", done
+    assert done["created"] + done["unchanged"] == len(sample.good)
+    assert done["bad"] == len(sample.bad_rows)
+    assert await store.collection.count_documents({}) == len(sample.good)
+    sequences = await _sequences(infrastructure, sample.good)
+    assert sequences == {n: [1, 2] for n in sample.good}  # every record's events, each once
