@@ -1,4 +1,4 @@
-"""A bulk write that stops before its events are out loses none of them, on the real broker and store.
+"""Bulk writes and imports on the real broker and store: nothing lost when publishing stops half-way.
 
 The broker outage is the one thing simulated (a publisher that refuses every record); store, Kafka, relay and
 recovery are the real ones.
@@ -6,6 +6,7 @@ recovery are the real ones.
 
 from __future__ import annotations
 
+import csv
 import random
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, timedelta
@@ -18,10 +19,11 @@ from pymongo import AsyncMongoClient
 
 from patentflow.contracts import topics
 from patentflow.contracts.events.common import Owner
-from patentflow.inventory import domain, institutions
+from patentflow.inventory import domain, imports, institutions
 from patentflow.inventory.imports import Importer
 from patentflow.inventory.models import InstitutionCreate, InventoryRecordInput, PatentCreate, SchoolCreate
 from patentflow.inventory.sample import write_csv
+from patentflow.inventory.tabular import HEADER_OF
 from patentflow.kit.aggregates import AggregateStore, CommandContext, Decision
 from patentflow.kit.bulk import BulkCreator, PublishFailed
 from patentflow.kit.kafka import ensure_topics, make_producer
@@ -169,23 +171,42 @@ async def test_an_edit_after_a_published_chunk_does_not_repeat_the_first_events(
     assert sequences == {n: [1, 2, 3] if n == edited else [1, 2] for n, _ in rows}
 
 
-@pytest.mark.floods
-async def test_an_import_cut_off_by_a_broker_outage_fails_clearly_and_resumes_losing_nothing(
-    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer, tmp_path: Path
+async def test_an_id_given_twice_in_one_chunk_is_written_and_published_once(
+    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer
 ) -> None:
-    db = store.collection.database
-    registry = AggregateStore(db["institutions"], source=SOURCE)
+    rows = _rows(3)
+    chunks = store.collection.database["chunks"]
+
+    result = await BulkCreator(store, chunks, ProducerPublisher(producer)).create("c:0", [*rows, rows[1]], CTX)
+
+    assert (sorted(result.created), result.existing) == (sorted(n for n, _ in rows), [rows[1][0]])
+    assert await _sequences(infrastructure, [n for n, _ in rows]) == {n: [1, 2] for n, _ in rows}
+
+
+@pytest.fixture
+async def registry(store: AggregateStore) -> AggregateStore:
+    """The institution of the imports, with school ``ee``."""
+    registry = AggregateStore(store.collection.database["institutions"], source=SOURCE)
     register = InstitutionCreate(credit_code=INSTITUTION_A, name="示范理工大学", kind="university", province="110000")
     await registry.execute(INSTITUTION_A, CTX, lambda current: institutions.register(current, register, by="admin"))
     school = SchoolCreate(school_id="ee", name="电子")
     await registry.execute(INSTITUTION_A, CTX, lambda current: institutions.add_school(current, school, by="admin"))  # type: ignore[arg-type]
+    return registry
+
+
+def _importer(store: AggregateStore, registry: AggregateStore, publisher: Any) -> Importer:
+    db = store.collection.database
+    return Importer(patents=store, registry=registry, bulk=BulkCreator(store, db["chunks"], publisher),
+                    jobs=db["imports"], errors=db["errors"], clock=lambda: TODAY)  # fmt: skip
+
+
+@pytest.mark.floods
+async def test_an_import_cut_off_by_a_broker_outage_fails_clearly_and_resumes_losing_nothing(
+    infrastructure: Infrastructure, store: AggregateStore, registry: AggregateStore, producer: AIOKafkaProducer,
+    tmp_path: Path,
+) -> None:  # fmt: skip
     sample = write_csv(tmp_path / "rows.csv", 3_500, bad_share=0.02, first_serial=random.randrange(10**6), school="ee")
-
-    def importer(publisher: Any) -> Importer:
-        return Importer(patents=store, registry=registry, bulk=BulkCreator(store, db["chunks"], publisher),
-                        jobs=db["imports"], errors=db["errors"], clock=lambda: TODAY)  # fmt: skip
-
-    cut_off = importer(Outage())
+    cut_off = _importer(store, registry, Outage())
     await cut_off.register("job", institution=INSTITUTION_A, filename="rows.csv", by="admin", size=1)
     await cut_off.run("job", sample.path)
 
@@ -195,14 +216,42 @@ async def test_an_import_cut_off_by_a_broker_outage_fails_clearly_and_resumes_lo
     assert "upload the file again to resume" in failed["error"]
     assert "broker unreachable" in failed["error"]
 
-    resumed = importer(ProducerPublisher(producer))
+    resumed = _importer(store, registry, ProducerPublisher(producer))
     await resumed.run("job", sample.path)
 
     done = await resumed.job("job")
     assert done is not None
     assert done["status"] == "done", done
+    assert done["error"] is None
     assert done["created"] + done["unchanged"] == len(sample.good)
     assert done["bad"] == len(sample.bad_rows)
     assert await store.collection.count_documents({}) == len(sample.good)
     sequences = await _sequences(infrastructure, sample.good)
     assert sequences == {n: [1, 2] for n in sample.good}  # every record's events, each once
+
+
+async def test_a_number_repeated_beyond_the_window_is_caught_by_the_store(
+    store: AggregateStore, registry: AggregateStore, producer: AIOKafkaProducer, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(imports, "CHUNK", 4)
+    monkeypatch.setattr(imports, "REPEAT_WINDOW", 5)  # at least a chunk: a number never repeats inside one
+    sample = write_csv(tmp_path / "rows.csv", 20, first_serial=random.randrange(10**6), school="ee")
+    with sample.path.open(encoding="utf-8", newline="") as handle:
+        header, *lines = list(csv.reader(handle))
+    title = header.index(HEADER_OF["title"])
+    near, far_same, far_changed = list(lines[17]), list(lines[0]), list(lines[1])
+    far_changed[title] = "另一个名称"
+    with sample.path.open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([near, far_same, far_changed])  # rows 22, 23 and 24 of the file
+    importer = _importer(store, registry, ProducerPublisher(producer))
+    await importer.register("job", institution=INSTITUTION_A, filename="rows.csv", by="admin", size=1)
+
+    await importer.run("job", sample.path)
+
+    job = await importer.job("job")
+    assert job is not None
+    assert (job["status"], job["created"], job["unchanged"], job["bad"]) == ("done", 20, 1, 2)
+    reported = {e["row"]: e["problems"][0]["reason"] for e in await importer.errors_of("job", skip=0, limit=10)}
+    assert reported[22] == "the same number as row 19"
+    assert reported[24].startswith("already recorded with other data")

@@ -59,7 +59,15 @@ class BulkCreator:
         if done is not None:
             await self._publish_unsent(done)  # an earlier attempt stopped before its events were all out
         mark = {"collection": self._chunks.name, "chunk": chunk_id}
-        docs = [self._store.new_document(i, d, ctx, bulk=mark) for i, d in items]
+        docs: list[Document] = []
+        given: set[str] = set()
+        repeated: set[str] = set()  # an id given twice: the first is written, the later ones count as existing
+        for aggregate_id, decision in items:
+            if aggregate_id in given:
+                repeated.add(aggregate_id)
+                continue
+            given.add(aggregate_id)
+            docs.append(self._store.new_document(aggregate_id, decision, ctx, bulk=mark))
         await self._chunks.update_one({"_id": chunk_id}, {"$set": {"ids": [d["_id"] for d in docs],
                                       "published": False, "at": datetime.now(UTC)}}, upsert=True)  # fmt: skip
         existing: set[str] = set()
@@ -75,7 +83,7 @@ class BulkCreator:
         events = await self._publish([e for d in created for e in d["outbox"]])
         await self._chunks.update_one({"_id": chunk_id}, {"$set": {"published": True, "created": len(created)}})
         self._store.on_write()
-        return ChunkResult([d["_id"] for d in created], sorted(existing), events)
+        return ChunkResult([d["_id"] for d in created], sorted(existing | repeated), events)
 
     async def _publish(self, entries: Sequence[Document]) -> int:
         records = [to_record(self._store.source, e) for e in entries]

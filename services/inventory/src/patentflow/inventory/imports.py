@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +26,10 @@ from patentflow.kit.mongo import Document
 
 log = structlog.get_logger(__name__)
 CHUNK = 1000
+# Rows a repeated application number is traced back to ("the same number as row N"). Memory stays flat however
+# long the file: a number repeated further apart is caught by the store instead (already recorded: unchanged if
+# the rows agree, reported if they differ). At least CHUNK, so that a chunk never holds a number twice.
+REPEAT_WINDOW = 50_000
 IN_FLIGHT = 4  # chunks written concurrently while the next is parsed
 # What a re-import compares: the master record without who recorded it.
 _VOLATILE = {"recorded_by"}
@@ -73,7 +78,8 @@ class Importer:
         job = await self.job(import_id)
         assert job is not None
         started = time.perf_counter()
-        await self._update(import_id, status="running", rows_read=0, created=0, unchanged=0, bad=0, events=0)
+        await self._update(import_id, status="running", error=None, finished_at=None, rows_read=0, created=0,
+                           unchanged=0, bad=0, events=0)  # fmt: skip
         await self.errors.delete_many({"import_id": import_id})  # a resumed job reports its rows afresh
         try:
             owner = institutions.owner_of(await self.registry.get(job["institution"]), job["institution"], None)
@@ -102,7 +108,7 @@ class Importer:
         ctx = CommandContext(principal=job["by"], command_id=str(uuid.uuid4()), correlation_id=import_id)
         today = self.clock()
         totals = {"rows_read": 0, "created": 0, "unchanged": 0, "bad": 0, "events": 0}
-        first_row: dict[str, int] = {}  # application number → row, to catch a number twice in one file
+        first_row: OrderedDict[str, int] = OrderedDict()  # application number → row, the newest REPEAT_WINDOW
         chunk: list[tuple[int, str, Decision]] = []
         bad: list[Document] = []
         number = 0
@@ -122,6 +128,8 @@ class Importer:
                                    f"the same number as row {first_row[patent.application_number]}")]  # fmt: skip
                     else:
                         first_row[patent.application_number] = row_number
+                        if len(first_row) > REPEAT_WINDOW:
+                            first_row.popitem(last=False)
                         decision = domain.record_patent(None, patent, owner, by=ctx.principal, today=today,
                                                         inventory=record)  # fmt: skip
                         chunk.append((row_number, patent.application_number, decision))
