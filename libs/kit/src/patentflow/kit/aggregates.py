@@ -92,7 +92,7 @@ class AggregateStore:
 
     collection: AsyncCollection[Document]
     source: str
-    on_write: Callable[[], None] = field(default=lambda: None)
+    on_write: Callable[[str, str], None] = field(default=lambda collection, aggregate_id: None)  # after a write
     clock: Callable[[], datetime] = utcnow
     writes: GuardedWrites = field(default_factory=GuardedWrites)
 
@@ -149,7 +149,7 @@ class AggregateStore:
             if current is not None and not decision.events and decision.state == current.state:
                 return Outcome(decision.response)  # nothing changed: nothing to store or publish
             if await self._write(aggregate_id, current, decision, ctx):
-                self.on_write()
+                self.on_write(self.collection.name, aggregate_id)
                 return Outcome(decision.response)
         raise RuleViolation(ReasonCode.CONCURRENT_MODIFICATION)
 

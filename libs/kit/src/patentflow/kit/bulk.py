@@ -82,7 +82,6 @@ class BulkCreator:
         created = [d for d in docs if d["_id"] not in existing]
         events = await self._publish([e for d in created for e in d["outbox"]])
         await self._chunks.update_one({"_id": chunk_id}, {"$set": {"published": True, "created": len(created)}})
-        self._store.on_write()
         return ChunkResult([d["_id"] for d in created], sorted(existing | repeated), events)
 
     async def _publish(self, entries: Sequence[Document]) -> int:

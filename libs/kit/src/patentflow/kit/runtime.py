@@ -73,10 +73,10 @@ class Runtime:
         assert isinstance(store, DeadLetterStore)
         return store
 
-    def wake_relay(self) -> None:
-        """Let the relay publish right after a write."""
+    def wake_relay(self, collection: str, aggregate_id: str) -> None:
+        """Let the relay publish right after a write (``AggregateStore.on_write``)."""
         if self.relay is not None:
-            self.relay.wake()
+            self.relay.wake(collection, aggregate_id)
 
     def consumer(self, group: str) -> ReliableConsumer | None:
         """A consumer of this service by group id."""
@@ -114,7 +114,7 @@ def create_service_app(
     if outbox_collections:
         runtime.relay = OutboxRelay([runtime.db[name] for name in outbox_collections], publisher, source=runtime.source,
                                     poll_seconds=settings.outbox_poll_seconds, batch=settings.outbox_batch,
-                                    writes=runtime.writes)  # fmt: skip
+                                    writes=runtime.writes, sweep_seconds=settings.outbox_sweep_seconds)  # fmt: skip
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

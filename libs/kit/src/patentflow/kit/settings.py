@@ -41,6 +41,8 @@ class ServiceSettings(BaseSettings):
 
     outbox_relay_enabled: bool = Field(True, description="Off only to simulate a crash before publishing")
     outbox_poll_seconds: float = Field(0.5, gt=0, description="How often the relay looks for unsent events")
+    outbox_sweep_seconds: float = Field(600.0, gt=0, description="On FerretDB: how often the relay looks through "
+                                        "whole collections for events this process did not write")  # fmt: skip
     outbox_batch: int = Field(500, ge=1, description="Aggregates relayed per pass")
 
     consumer_max_attempts: int = Field(5, ge=1, description="Attempts before an event goes to the dead-letter topic")

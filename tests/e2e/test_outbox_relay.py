@@ -1,0 +1,122 @@
+"""The relay where queries other than by ``_id`` scan (FerretDB): it works from the ids its process wrote, and
+finds everything else in periodic sweeps. Real broker and store; the strategy is forced, so it runs on MongoDB too."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from datetime import date
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
+
+from patentflow.contracts import topics
+from patentflow.contracts.events.common import Owner
+from patentflow.inventory import domain
+from patentflow.inventory.models import PatentCreate
+from patentflow.kit.aggregates import AggregateStore, CommandContext
+from patentflow.kit.guarded import GuardedWrites
+from patentflow.kit.kafka import ensure_topics, make_producer
+from patentflow.kit.outbox import OutboxRelay, ProducerPublisher
+from patentflow.kit.settings import ServiceSettings
+from patentflow.testing.fixtures import TEST_SECRET
+from patentflow.testing.infrastructure import Infrastructure
+from patentflow.testing.kafka import read_all
+from tests.e2e.conftest import INSTITUTION_A, new_number
+
+SOURCE = "/patentflow/inventory"
+OWNER = Owner(credit_code=INSTITUTION_A, name="示范理工大学", province="110000")
+CTX = CommandContext(principal="admin", command_id="c", correlation_id="r")
+
+
+@pytest.fixture
+async def producer(infrastructure: Infrastructure) -> AsyncIterator[AIOKafkaProducer]:
+    settings = ServiceSettings(service_name="inventory", kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
+                               mongodb_url=infrastructure.mongodb_url, auth_secret=TEST_SECRET)  # fmt: skip
+    await ensure_topics(settings, topics.CATALOGUE)
+    started = make_producer(settings)
+    await started.start()
+    yield started
+    await started.stop()
+
+
+@pytest.fixture
+async def database(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> AsyncIterator[Any]:
+    db = mongo[f"relay_{unique}"]
+    yield db
+    await mongo.drop_database(db.name)
+
+
+class FailingFirst:
+    """Refuses every record of its first call (a broker hiccup), then passes records on."""
+
+    def __init__(self, inner: ProducerPublisher) -> None:
+        self.inner, self.calls = inner, 0
+
+    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
+        self.calls += 1
+        if self.calls == 1:
+            return [ConnectionError("broker hiccup") for _ in records]
+        return await self.inner.send_each(records)
+
+    async def send_all(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> None:
+        await self.inner.send_all(records)
+
+
+def _patent(number: str) -> PatentCreate:
+    return PatentCreate(application_number=number, title="一种方法", ipc_main="G06F 16/35", filing_date=date(2022, 3, 1),
+                        owner_credit_code=INSTITUTION_A, state_funded=False, source="institution_upload")  # fmt: skip
+
+
+async def _record(store: AggregateStore, number: str) -> None:
+    await store.execute(number, CTX, lambda current: domain.record_patent(current, _patent(number), OWNER, by="admin",
+                                                                          today=date(2026, 11, 21)))  # fmt: skip
+
+
+async def _keys(infrastructure: Infrastructure) -> set[str]:
+    return {r.key.decode() for r in await read_all(infrastructure.kafka_bootstrap, topics.PATENTS.name) if r.key}
+
+
+async def test_without_indexed_queries_the_relay_follows_its_writes_and_sweeps_for_the_rest(
+    infrastructure: Infrastructure, database: Any, producer: AIOKafkaProducer
+) -> None:
+    relay = OutboxRelay([database["patents"]], ProducerPublisher(producer), source=SOURCE,
+                        writes=GuardedWrites(compound=False), sweep_seconds=2.0)  # fmt: skip
+    store = AggregateStore(database["patents"], source=SOURCE, on_write=relay.wake)
+    other_process = AggregateStore(database["patents"], source=SOURCE)  # writes the relay is not told of
+    assert await relay.relay_once() == 0  # the first pass sweeps: nothing yet
+    mine, stray = new_number(), new_number()
+
+    await _record(store, mine)
+    await _record(other_process, stray)
+    assert await relay.relay_once() == 1  # by its id: no sweep due yet
+
+    published = await _keys(infrastructure)
+    assert mine in published
+    assert stray not in published
+    await asyncio.sleep(2.1)
+    assert await relay.relay_once() == 1  # the sweep finds the other process's event
+    assert stray in await _keys(infrastructure)
+    assert await relay.backlog() == 0
+
+
+async def test_without_indexed_queries_a_failed_publish_is_retried_from_the_id(
+    infrastructure: Infrastructure, database: Any, producer: AIOKafkaProducer
+) -> None:
+    publisher = FailingFirst(ProducerPublisher(producer))
+    relay = OutboxRelay([database["patents"]], publisher, source=SOURCE, writes=GuardedWrites(compound=False),
+                        sweep_seconds=3600.0)  # fmt: skip
+    store = AggregateStore(database["patents"], source=SOURCE, on_write=relay.wake)
+    await relay.relay_once()  # the start-up sweep
+    number = new_number()
+    await _record(store, number)
+
+    assert await relay.relay_once() == 0  # refused by the broker
+    assert await relay.backlog() == 1
+    assert await relay.relay_once() == 1
+
+    assert number in await _keys(infrastructure)
+    stored = await database["patents"].find_one({"_id": number})
+    assert (stored["outbox_pending"], stored["published_sequence"]) == (False, 1)
