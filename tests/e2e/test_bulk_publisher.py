@@ -69,7 +69,7 @@ async def test_a_record_over_the_size_limit_fails_alone_and_the_rest_arrive(
     topic = f"test.bulk.{unique}"
     await create_topic(infrastructure.kafka_bootstrap, topic, partitions=1)
     records: list[Any] = _records(topic, keys=3, per_key=4)
-    oversized = (topic, b"aggregate-0", b"x" * 2_000_000, {"ce_sequence": "99", "ce_subject": "aggregate-0"})
+    oversized = (topic, b"aggregate-big", b"x" * 2_000_000, {"ce_sequence": "1", "ce_subject": "aggregate-big"})
     records.insert(5, oversized)
 
     outcomes = await ProducerPublisher(producer).send_each(records)
@@ -79,3 +79,18 @@ async def test_a_record_over_the_size_limit_fails_alone_and_the_rest_arrive(
     landed = await read_all(infrastructure.kafka_bootstrap, topic)
     assert sorted(r.value for r in landed if r.value is not None) == sorted(r[2] for i, r in enumerate(records)
                                                                              if i != 5)  # fmt: skip
+
+
+async def test_an_aggregate_whose_event_is_refused_sends_none_of_its_later_events(
+    infrastructure: Infrastructure, producer: AIOKafkaProducer, unique: str
+) -> None:
+    topic = f"test.bulk.{unique}"
+    await create_topic(infrastructure.kafka_bootstrap, topic, partitions=1)
+    records: list[Any] = _records(topic, keys=2, per_key=3)  # a0#1, a1#1, a0#2, a1#2, a0#3, a1#3
+    records[0] = (topic, b"aggregate-0", b"x" * 2_000_000, records[0][3])  # a0#1 is too large
+
+    outcomes = await ProducerPublisher(producer).send_each(records)
+
+    assert [o is not None for o in outcomes] == [True, False, True, False, True, False]
+    landed = await read_all(infrastructure.kafka_bootstrap, topic)
+    assert {r.key for r in landed} == {b"aggregate-1"}  # no gap: aggregate-0 sends nothing of #2 and #3

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import random
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +255,52 @@ async def test_a_number_repeated_beyond_the_window_is_caught_by_the_store(
     reported = {e["row"]: e["problems"][0]["reason"] for e in await importer.errors_of("job", skip=0, limit=10)}
     assert reported[22] == "the same number as row 19"
     assert reported[24].startswith("already recorded with other data")
+
+
+async def test_a_chunk_recorded_but_never_inserted_is_inserted_when_written_again(
+    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer
+) -> None:
+    rows = _rows(5)
+    chunks = store.collection.database["chunks"]
+    # An attempt that got as far as its chunk document, and no further (cancelled, or the store failed).
+    await chunks.insert_one({"_id": "import-3:0", "ids": [n for n, _ in rows], "published": False,
+                             "attempt": "gone", "at": datetime.now(UTC) - timedelta(minutes=5)})  # fmt: skip
+    writer = BulkCreator(store, chunks, ProducerPublisher(producer))
+    assert await writer.recover() == 1  # nothing of it to publish
+
+    result = await writer.create("import-3:0", rows, CTX)
+
+    assert sorted(result.created) == sorted(n for n, _ in rows)
+    assert await _sequences(infrastructure, [n for n, _ in rows]) == {n: [1, 2] for n, _ in rows}
+
+
+class RefusingKeys:
+    """A publisher that refuses the records of some aggregates (one permanently failing chunk)."""
+
+    def __init__(self, inner: ProducerPublisher, refused: set[str]) -> None:
+        self.inner, self.refused = inner, {k.encode() for k in refused}
+
+    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
+        passed = [r for r in records if r[1] not in self.refused]
+        outcomes = iter(await self.inner.send_each(passed) if passed else [])
+        return [ConnectionError("refused") if r[1] in self.refused else next(outcomes) for r in records]
+
+    async def send_all(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> None:
+        raise NotImplementedError
+
+
+async def test_recovery_goes_past_a_chunk_that_cannot_be_published(
+    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer
+) -> None:
+    stuck, fine = _rows(2), _rows(2)
+    chunks = store.collection.database["chunks"]
+    for chunk_id, rows in (("a:0", stuck), ("b:0", fine)):
+        with pytest.raises(PublishFailed):
+            await BulkCreator(store, chunks, Outage()).create(chunk_id, rows, CTX)
+    publisher = RefusingKeys(ProducerPublisher(producer), {n for n, _ in stuck})
+
+    assert await BulkCreator(store, chunks, publisher).recover(older_than=timedelta(0)) == 1
+
+    sequences = await _sequences(infrastructure, [n for n, _ in stuck + fine])
+    assert sequences == {**{n: [] for n, _ in stuck}, **{n: [1, 2] for n, _ in fine}}
+    assert (await chunks.find_one({"_id": "a:0"}) or {})["published"] is False  # tried again next time

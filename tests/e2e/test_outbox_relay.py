@@ -120,3 +120,31 @@ async def test_without_indexed_queries_a_failed_publish_is_retried_from_the_id(
     assert number in await _keys(infrastructure)
     stored = await database["patents"].find_one({"_id": number})
     assert (stored["outbox_pending"], stored["published_sequence"]) == (False, 1)
+
+
+class RaisingFirst(FailingFirst):
+    """Raises on its first call (the pass fails as a whole), then passes records on."""
+
+    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("publisher crashed")
+        return await self.inner.send_each(records)
+
+
+async def test_without_indexed_queries_a_pass_that_fails_keeps_its_ids(
+    infrastructure: Infrastructure, database: Any, producer: AIOKafkaProducer
+) -> None:
+    relay = OutboxRelay([database["patents"]], RaisingFirst(ProducerPublisher(producer)), source=SOURCE,
+                        writes=GuardedWrites(compound=False), sweep_seconds=3600.0)  # fmt: skip
+    store = AggregateStore(database["patents"], source=SOURCE, on_write=relay.wake)
+    assert await relay.relay_once() == 0  # the start-up sweep: nothing yet
+    number = new_number()
+    await _record(store, number)
+
+    with pytest.raises(RuntimeError, match="publisher crashed"):
+        await relay.relay_once()
+
+    assert await relay.backlog() == 1  # the id is kept, not left to the next sweep an hour away
+    assert await relay.relay_once() == 1
+    assert number in await _keys(infrastructure)

@@ -7,11 +7,12 @@ knows whether those first events are out when a later write comes (``OutboxRelay
 
 Nothing is lost when a chunk stops half-way (a crash, a broker outage): the chunk stays unpublished, and its events
 are published again from the documents by ``recover`` (run periodically) or when the same chunk is written again
-(an import resumed). Consumers drop the repeats by sequence.
+(an import resumed, which also inserts what the earlier attempt did not). Consumers drop the repeats by sequence.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -50,14 +51,15 @@ class BulkCreator:
         self._store = store
         self._chunks = chunks
         self._publisher = publisher
+        self._writes = store.writes  # chunk marks are guarded like any other write (a lock per id on FerretDB)
 
     async def create(self, chunk_id: str, items: Sequence[tuple[str, Decision]], ctx: CommandContext) -> ChunkResult:
-        """Insert the aggregates that do not exist yet, publish their events, mark the chunk published."""
-        done = await self._chunks.find_one({"_id": chunk_id})
-        if done is not None and done.get("published"):
-            return ChunkResult([], [i for i, _ in items], 0)  # a resumed import: this chunk is complete
-        if done is not None:
-            await self._publish_unsent(done)  # an earlier attempt stopped before its events were all out
+        """Insert the aggregates that do not exist yet, publish their events, mark the chunk published.
+
+        A chunk written again (an import resumed) inserts what an earlier attempt did not, and publishes what it
+        left unsent; marks are guarded by the attempt, so a stale attempt or recovery never marks a newer one.
+        """
+        earlier = await self._chunks.find_one({"_id": chunk_id}, {"published": 1})
         mark = {"collection": self._chunks.name, "chunk": chunk_id}
         docs: list[Document] = []
         given: set[str] = set()
@@ -68,8 +70,10 @@ class BulkCreator:
                 continue
             given.add(aggregate_id)
             docs.append(self._store.new_document(aggregate_id, decision, ctx, bulk=mark))
-        await self._chunks.update_one({"_id": chunk_id}, {"$set": {"ids": [d["_id"] for d in docs],
-                                      "published": False, "at": datetime.now(UTC)}}, upsert=True)  # fmt: skip
+        attempt = uuid.uuid4().hex
+        await self._writes.update_if(self._chunks, chunk_id, {}, {"$set": {"ids": [d["_id"] for d in docs],
+                                     "published": False, "attempt": attempt, "at": datetime.now(UTC)}},
+                                     upsert=True)  # fmt: skip
         existing: set[str] = set()
         if docs:
             try:
@@ -80,8 +84,12 @@ class BulkCreator:
                     raise
                 existing = {docs[e["index"]]["_id"] for e in exc.details["writeErrors"]}
         created = [d for d in docs if d["_id"] not in existing]
-        events = await self._publish([e for d in created for e in d["outbox"]])
-        await self._chunks.update_one({"_id": chunk_id}, {"$set": {"published": True, "created": len(created)}})
+        entries = [e for d in created for e in d["outbox"]]
+        if earlier is not None and not earlier.get("published") and existing:
+            entries += await self._unsent(chunk_id, sorted(existing))  # what an earlier attempt wrote, maybe unsent
+        events = await self._publish(entries)
+        await self._writes.update_if(self._chunks, chunk_id, {"attempt": attempt},
+                                     {"$set": {"published": True, "created": len(created)}})  # fmt: skip
         return ChunkResult([d["_id"] for d in created], sorted(existing | repeated), events)
 
     async def _publish(self, entries: Sequence[Document]) -> int:
@@ -91,29 +99,37 @@ class BulkCreator:
             raise PublishFailed(f"{len(errors)} of {len(records)} events not published: {errors[0]!r}")
         return len(records)
 
-    async def _publish_unsent(self, chunk: Document) -> int:
-        """Publish the first events of the chunk's aggregates that the relay has not published since."""
+    async def _unsent(self, chunk_id: str, ids: Sequence[str]) -> list[Document]:
+        """The first events of this chunk's aggregates among ``ids`` that the relay has not published since."""
         entries: list[Document] = []
-        for aggregate_id in chunk.get("ids", []):
+        for aggregate_id in ids:
             doc = await self._store.collection.find_one({"_id": aggregate_id}, {"outbox": 1, "published_sequence": 1,
                                                                                 "bulk": 1})  # fmt: skip
             bulk = (doc or {}).get("bulk") or {}
-            if doc is None or bulk.get("chunk") != chunk["_id"]:
+            if doc is None or bulk.get("chunk") != chunk_id:
                 continue  # never inserted, or created by another writer
             floor = doc.get("published_sequence", 0)
             entries.extend(e for e in doc["outbox"] if floor < e["sequence"] <= bulk["through"])
-        return await self._publish(entries)
+        return entries
 
     async def recover(self, *, older_than: timedelta = RECOVER_AFTER) -> int:
         """Publish the events of chunks left unpublished (for at least ``older_than``); returns how many."""
         cutoff = datetime.now(UTC) - older_than
         done = 0
-        for chunk in await self._chunks.find({"published": False}).to_list():
+        for listed in await self._chunks.find({"published": False}, {"_id": 1}).to_list():
+            chunk = await self._chunks.find_one({"_id": listed["_id"]})  # afresh: an attempt may have moved on
+            if chunk is None or chunk.get("published"):
+                continue
             at: datetime = chunk["at"] if chunk["at"].tzinfo else chunk["at"].replace(tzinfo=UTC)
             if at > cutoff:
                 continue
-            events = await self._publish_unsent(chunk)
-            await self._chunks.update_one({"_id": chunk["_id"]}, {"$set": {"published": True}})
-            log.warning("published a chunk left by an interrupted bulk write", chunk=chunk["_id"], events=events)
-            done += 1
+            try:
+                events = await self._publish(await self._unsent(chunk["_id"], chunk.get("ids", [])))
+            except Exception:  # one chunk that cannot be published does not hold up the others
+                log.exception("recovering a chunk failed; retried on the next pass", chunk=chunk["_id"])
+                continue
+            guard = {"published": False, "attempt": chunk.get("attempt")}
+            if await self._writes.update_if(self._chunks, chunk["_id"], guard, {"$set": {"published": True}}):
+                log.warning("published a chunk left by an interrupted bulk write", chunk=chunk["_id"], events=events)
+                done += 1
         return done

@@ -115,29 +115,39 @@ class ProducerPublisher(_Pipelined):
             by_partition.setdefault((topic, chosen[topic, key]), []).append(index)
         outcomes: list[Exception | None] = [None] * len(records)
         queued: list[tuple[Any, list[int]]] = []
+        refused: dict[bytes, Exception] = {}  # keys with a refused event: their later events are held back too
         for (topic, partition), indices in by_partition.items():
             batch, members = self._producer.create_batch(), list[int]()
-            for index in indices:
+            for position, index in enumerate(indices):
                 _, key, value, headers = records[index]
+                if key in refused:  # sending it would put a gap in the aggregate's sequence
+                    outcomes[index] = refused[key]
+                    continue
                 encoded = [(name, text.encode()) for name, text in headers.items()]
                 size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, encoded)
                 if size > self._max_record_bytes:
                     # Refused here, as ``send`` refuses it: a batch the broker rejects would also fail every
                     # later batch of its partition (the idempotent producer's sequence numbers break).
-                    outcomes[index] = MessageSizeTooLargeError(f"the record is {size} bytes, over the limit of "
-                                                               f"{self._max_record_bytes}")  # fmt: skip
+                    refused[key] = outcomes[index] = MessageSizeTooLargeError(
+                        f"the record is {size} bytes, over the limit of {self._max_record_bytes}")  # fmt: skip
                     continue
                 if members and batch.append(timestamp=None, key=key, value=value, headers=encoded) is not None:
                     members.append(index)
                     continue
                 if members:  # the batch is full: queue it and start the next with this record
-                    queued.append((await self._queue(batch, topic, partition), members))
+                    future, error = await self._queue(batch, topic, partition)
+                    queued.append((future, members))
+                    if error is not None:  # the partition takes nothing now: fail the rest of it unsent
+                        for rest in indices[position:]:
+                            outcomes[rest] = error
+                        members = []
+                        break
                     batch, members = self._producer.create_batch(), []
                 # The first record of a batch always fits.
                 batch.append(timestamp=None, key=key, value=value, headers=encoded)
                 members.append(index)
             if members:
-                queued.append((await self._queue(batch, topic, partition), members))
+                queued.append(((await self._queue(batch, topic, partition))[0], members))
         for future, members in queued:
             try:
                 await future
@@ -146,12 +156,13 @@ class ProducerPublisher(_Pipelined):
                     outcomes[index] = exc
         return outcomes
 
-    async def _queue(self, batch: Any, topic: str, partition: int) -> Any:
+    async def _queue(self, batch: Any, topic: str, partition: int) -> tuple[Any, Exception | None]:
+        """The batch's delivery future, and the error if it could not even be queued."""
         batch.close()  # an open batch would also take records of ``producer.send`` for this partition
         try:
-            return await self._producer.send_batch(batch, topic, partition=partition)
-        except Exception as exc:  # refused before sending (closed producer, unknown partition)
-            return asyncio.ensure_future(_failed(exc))
+            return await self._producer.send_batch(batch, topic, partition=partition), None
+        except Exception as exc:  # refused before sending (closed producer, unknown partition, queue timeout)
+            return asyncio.ensure_future(_failed(exc)), exc
 
 
 def to_record(source: str, entry: Document) -> tuple[str, bytes, bytes, dict[str, str]]:
@@ -201,10 +212,11 @@ class OutboxRelay:
         self._sweep_seconds = sweep_seconds
         self._hints: dict[str, set[str]] = {c.name: set() for c in collections}
         self._next_sweep = 0.0  # the first pass looks through everything
+        self._swept_all = True
 
     def wake(self, collection: str | None = None, aggregate_id: str | None = None) -> None:
         """Called after a write, so events leave without waiting for the next poll."""
-        if collection in self._hints and aggregate_id is not None:
+        if collection in self._hints and aggregate_id is not None and not self._queries_are_indexed:
             self._hints[collection].add(aggregate_id)
         self._wake.set()
 
@@ -238,11 +250,13 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """One pass over every collection; returns the number of events published."""
         sweep = self._queries_are_indexed or time.monotonic() >= self._next_sweep
-        if sweep and not self._queries_are_indexed:
-            self._next_sweep = time.monotonic() + self._sweep_seconds
+        started = time.monotonic()
+        self._swept_all = True
         total = 0
         for collection in self._collections:
             total += await self._relay_collection(collection, sweep=sweep)
+        if sweep and not self._queries_are_indexed and self._swept_all:
+            self._next_sweep = started + self._sweep_seconds  # only once a sweep got through everything
         return total
 
     async def backlog(self) -> int:
@@ -255,19 +269,24 @@ class OutboxRelay:
     async def _relay_collection(self, collection: AsyncCollection[Document], *, sweep: bool) -> int:
         fields = {"outbox": 1, "version": 1, "published_sequence": 1, "bulk": 1}
         hinted = self._hints[collection.name]
-        if sweep:
-            docs = await collection.find({"outbox_pending": True}, fields).limit(self._batch).to_list()
-            if len(docs) >= self._batch and not self._queries_are_indexed:
-                self._next_sweep = 0.0  # a full batch: there may be more, look again on the next pass
-        else:
-            ids = [hinted.pop() for _ in range(min(len(hinted), self._batch))]
-            found = [await collection.find_one({"_id": i}, {**fields, "outbox_pending": 1}) for i in ids]
-            docs = [d for d in found if d is not None and d.get("outbox_pending")]
-        if not docs:
-            return 0
-        hinted.difference_update(d["_id"] for d in docs)
-        published, failed = await self._relay_docs(collection, docs)
-        hinted.update(failed)  # tried again on the next pass
+        ids: list[str] = []
+        try:
+            if sweep:
+                docs = await collection.find({"outbox_pending": True}, fields).limit(self._batch).to_list()
+                if len(docs) >= self._batch:
+                    self._swept_all = False  # a full batch: there may be more, look again on the next pass
+            else:
+                ids = [hinted.pop() for _ in range(min(len(hinted), self._batch))]
+                found = [await collection.find_one({"_id": i}, {**fields, "outbox_pending": 1}) for i in ids]
+                docs = [d for d in found if d is not None and d.get("outbox_pending")]
+            if not docs:
+                return 0
+            published, failed = await self._relay_docs(collection, docs)
+        except BaseException:
+            hinted.update(ids)  # nothing of this pass is lost: the next one tries these again
+            raise
+        # Failed ones are tried again on the next pass. (Ids written meanwhile were added by ``wake`` and stay.)
+        hinted.update(i for i in failed if not self._queries_are_indexed)
         return published
 
     async def _relay_docs(self, collection: AsyncCollection[Document], docs: list[Document]) -> tuple[int, set[str]]:

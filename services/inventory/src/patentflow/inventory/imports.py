@@ -75,32 +75,34 @@ class Importer:
 
     async def run(self, import_id: str, path: Path) -> None:
         """Process the file; a failure of the file as a whole ends the job with its reason."""
-        job = await self.job(import_id)
-        assert job is not None
         started = time.perf_counter()
-        await self._update(import_id, status="running", error=None, finished_at=None, rows_read=0, created=0,
-                           unchanged=0, bad=0, events=0)  # fmt: skip
-        await self.errors.delete_many({"import_id": import_id})  # a resumed job reports its rows afresh
         try:
+            job = await self.job(import_id)
+            assert job is not None
+            await self._update(import_id, status="running", error=None, finished_at=None, rows_read=0, created=0,
+                               unchanged=0, bad=0, events=0)  # fmt: skip
+            await self.errors.delete_many({"import_id": import_id})  # a resumed job reports its rows afresh
             owner = institutions.owner_of(await self.registry.get(job["institution"]), job["institution"], None)
             totals = await self._rows(import_id, path, job, owner)
+            seconds = time.perf_counter() - started
+            await self._update(import_id, status="done", finished_at=datetime.now(UTC), seconds=round(seconds, 3),
+                               rows_per_second=round(totals["rows_read"] / seconds, 1) if seconds else None,
+                               **totals)  # fmt: skip
+            log.info("import done", import_id=import_id, seconds=round(seconds, 2), **totals)
         except (FormatError, RuleViolation, UnicodeDecodeError) as exc:
             message = exc.body()["message"] if isinstance(exc, RuleViolation) else str(exc)
-            await self._update(import_id, status="failed", error=message, finished_at=datetime.now(UTC))
             log.warning("import failed", import_id=import_id, error=message)
-            return
+            await self._fail(import_id, message)
         except Exception as exc:
             # The store or the broker failed mid-way. What was written stays and its events are recovered
             # (kit.bulk); the same file again resumes where this stopped.
             log.exception("import interrupted", import_id=import_id)
-            message = f"interrupted ({type(exc).__name__}: {exc}); upload the file again to resume"
-            with contextlib.suppress(Exception):  # the store may be the thing that is down: start-up says it then
-                await self._update(import_id, status="failed", error=message, finished_at=datetime.now(UTC))
-            return
-        seconds = time.perf_counter() - started
-        await self._update(import_id, status="done", finished_at=datetime.now(UTC), seconds=round(seconds, 3),
-                           rows_per_second=round(totals["rows_read"] / seconds, 1) if seconds else None, **totals)  # fmt: skip
-        log.info("import done", import_id=import_id, seconds=round(seconds, 2), **totals)
+            await self._fail(import_id, f"interrupted ({type(exc).__name__}: {exc}); upload the file again to resume")
+
+    async def _fail(self, import_id: str, message: str) -> None:
+        # The store may be what failed: then the job stays "running" until start-up marks it interrupted.
+        with contextlib.suppress(Exception):
+            await self._update(import_id, status="failed", error=message, finished_at=datetime.now(UTC))
 
     async def _rows(self, import_id: str, path: Path, job: Document, owner: Any) -> dict[str, int]:
         registered = await self.registry.get(job["institution"])
@@ -146,8 +148,8 @@ class Importer:
                 await task
             await self._chunk(import_id, number, chunk, ctx, bad, totals)
         finally:
-            for task in in_flight:  # after a failure, no chunk goes on writing behind the failed job's back
-                task.cancel()
+            for task in in_flight:  # after a failure, stop the other chunks (a write already sent may still land;
+                task.cancel()  # writing the chunk again or recovering it copes with that: kit.bulk)
             await asyncio.gather(*in_flight, return_exceptions=True)
         return totals
 
