@@ -6,6 +6,7 @@ recovery are the real ones.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import random
 from collections.abc import AsyncIterator, Sequence
@@ -26,6 +27,7 @@ from patentflow.inventory.sample import write_csv
 from patentflow.inventory.tabular import HEADER_OF
 from patentflow.kit.aggregates import AggregateStore, CommandContext, Decision
 from patentflow.kit.bulk import BulkCreator, PublishFailed
+from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.kafka import ensure_topics, make_producer
 from patentflow.kit.outbox import OutboxRelay, ProducerPublisher
 from patentflow.kit.settings import ServiceSettings
@@ -64,7 +66,9 @@ async def producer(infrastructure: Infrastructure) -> AsyncIterator[AIOKafkaProd
 @pytest.fixture
 async def store(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> AsyncIterator[AggregateStore]:
     db = mongo[f"bulk_{unique}"]
-    yield AggregateStore(db["patents"], source=SOURCE)
+    writes = GuardedWrites()
+    await writes.configure(mongo)  # as the runtime does: a lock per id on FerretDB
+    yield AggregateStore(db["patents"], source=SOURCE, writes=writes)
     await mongo.drop_database(db.name)
 
 
@@ -304,3 +308,13 @@ async def test_recovery_goes_past_a_chunk_that_cannot_be_published(
     sequences = await _sequences(infrastructure, [n for n, _ in stuck + fine])
     assert sequences == {**{n: [] for n, _ in stuck}, **{n: [1, 2] for n, _ in fine}}
     assert (await chunks.find_one({"_id": "a:0"}) or {})["published"] is False  # tried again next time
+
+
+async def test_concurrent_uploads_of_one_file_run_it_once(store: AggregateStore, registry: AggregateStore) -> None:
+    importer = _importer(store, registry, Outage())
+    await importer.register("job", institution=INSTITUTION_A, filename="rows.csv", by="admin", size=1)
+
+    claims = await asyncio.gather(*(importer.claim("job") for _ in range(5)))
+
+    assert sorted(claims) == [False, False, False, False, True]
+    assert not await importer.claim("job")  # running: nobody else starts it

@@ -105,3 +105,9 @@ def test_guard_matching_follows_mongodb_semantics() -> None:
     assert not holds(doc, {"version": {"$lt": 3}})
     assert not holds(None, {"version": 3})
     assert holds(None, {"version": {"$exists": False}})
+    assert holds(doc, {"version": {"$in": [2, 3]}})
+    assert not holds(doc, {"version": {"$in": [4]}})
+    assert holds(doc, {"missing": {"$in": [None, 1]}})  # as in MongoDB: null in $in matches a missing field
+    assert not holds(doc, {"missing": {"$in": [1]}})
+    assert holds(doc, {"missing": None})  # null matches a missing field
+    assert not holds(doc, {"version": None})

@@ -41,16 +41,25 @@ def _value(doc: Document, path: str) -> tuple[bool, Any]:
 
 
 def holds(doc: Document | None, guard: Guard) -> bool:
-    """Whether a document satisfies a guard: equality, ``{"$exists": False}`` or ``{"$lt": n}`` per field."""
+    """Whether a document satisfies a guard: equality (``None`` also matching a missing field, as in MongoDB),
+    ``{"$exists": bool}``, ``{"$lt": n}`` or ``{"$in": [...]}`` per field."""
+    if doc is None:
+        return all(isinstance(e, Mapping) and e.get("$exists") is False for e in guard.values())
     for path, expected in guard.items():
-        present, value = _value(doc or {}, path)
+        present, value = _value(doc, path)
         if isinstance(expected, Mapping) and "$exists" in expected:
             if present is not bool(expected["$exists"]):
                 return False
         elif isinstance(expected, Mapping) and "$lt" in expected:
             if not present or not value < expected["$lt"]:
                 return False
-        elif doc is None or not present or value != expected:
+        elif isinstance(expected, Mapping) and "$in" in expected:
+            if (value if present else None) not in expected["$in"]:
+                return False
+        elif expected is None:
+            if present and value is not None:
+                return False
+        elif not present or value != expected:
             return False
     return True
 

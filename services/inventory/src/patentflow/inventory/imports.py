@@ -73,6 +73,11 @@ class Importer:
         assert found is not None
         return found
 
+    async def claim(self, import_id: str) -> bool:
+        """Take a queued or failed job for running; True for exactly one of concurrent uploads of the same file."""
+        return await self.patents.writes.update_if(self.jobs, import_id, {"status": {"$in": ["queued", "failed"]}},
+                                                   {"$set": {"status": "running"}})  # fmt: skip
+
     async def run(self, import_id: str, path: Path) -> None:
         """Process the file; a failure of the file as a whole ends the job with its reason."""
         started = time.perf_counter()

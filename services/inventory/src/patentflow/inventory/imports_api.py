@@ -71,10 +71,10 @@ async def upload(file: UploadFile, request: Request, principal: CurrentPrincipal
             size += len(block)
             out.write(block)
     import_id = digest.hexdigest()[:32]
-    path = directory / f"{import_id}{Path(filename).suffix.lower()}"
+    path = partial.with_suffix(Path(filename).suffix.lower())  # this upload's own copy: another may be running
     partial.replace(path)
     job = await imports.register(import_id, institution=code, filename=filename, by=principal.sub, size=size)
-    if job["status"] in ("queued", "failed"):
+    if job["status"] in ("queued", "failed") and await imports.claim(import_id):
         tasks: set[asyncio.Task[None]] = request.app.state.runtime.services["import_tasks"]
         task = asyncio.create_task(_run(imports, import_id, path))
         tasks.add(task)
