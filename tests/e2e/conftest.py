@@ -10,11 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
+from patentflow.contracts import topics
 from patentflow.contracts.access import Role, Scope
 from patentflow.contracts.identifiers import application_check_digit, credit_code_check_char
 from patentflow.kit.auth import issue_token
+from patentflow.kit.kafka import ensure_topics, make_producer
+from patentflow.kit.settings import ServiceSettings
 from patentflow.testing.fixtures import TEST_SECRET
 from patentflow.testing.infrastructure import Infrastructure
 from patentflow.testing.processes import ServiceUnderTest
@@ -115,3 +119,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.skipped and item.get_closest_marker("e2e") is not None:
         report.outcome = "failed"
         report.longrepr = f"e2e test {item.nodeid} was skipped; end-to-end tests must run: {report.longrepr}"
+
+
+@pytest.fixture
+async def producer(infrastructure: Infrastructure) -> AsyncIterator[AIOKafkaProducer]:
+    """The inventory service's bulk producer (``kit.kafka.make_producer``), the domain topics created."""
+    settings = ServiceSettings(service_name="inventory", kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
+                               mongodb_url=infrastructure.mongodb_url, auth_secret=TEST_SECRET)  # fmt: skip
+    await ensure_topics(settings, topics.CATALOGUE)
+    started = make_producer(settings)
+    await started.start()
+    yield started
+    await started.stop()

@@ -28,13 +28,10 @@ from patentflow.inventory.tabular import HEADER_OF
 from patentflow.kit.aggregates import AggregateStore, CommandContext, Decision
 from patentflow.kit.bulk import BulkCreator, PublishFailed
 from patentflow.kit.guarded import GuardedWrites
-from patentflow.kit.kafka import ensure_topics, make_producer
 from patentflow.kit.outbox import OutboxRelay, ProducerPublisher
-from patentflow.kit.settings import ServiceSettings
-from patentflow.testing.fixtures import TEST_SECRET
 from patentflow.testing.infrastructure import Infrastructure
 from patentflow.testing.kafka import header, read_all
-from tests.e2e.conftest import INSTITUTION_A, new_number
+from tests.e2e.conftest import INSTITUTION_A, new_number, patent_body
 
 SOURCE = "/patentflow/inventory"
 OWNER = Owner(credit_code=INSTITUTION_A, name="示范理工大学", province="110000")
@@ -53,17 +50,6 @@ class Outage:
 
 
 @pytest.fixture
-async def producer(infrastructure: Infrastructure) -> AsyncIterator[AIOKafkaProducer]:
-    settings = ServiceSettings(service_name="inventory", kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
-                               mongodb_url=infrastructure.mongodb_url, auth_secret=TEST_SECRET)  # fmt: skip
-    await ensure_topics(settings, topics.CATALOGUE)
-    started = make_producer(settings)
-    await started.start()
-    yield started
-    await started.stop()
-
-
-@pytest.fixture
 async def store(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> AsyncIterator[AggregateStore]:
     db = mongo[f"bulk_{unique}"]
     writes = GuardedWrites()
@@ -78,9 +64,7 @@ def _rows(count: int) -> list[tuple[str, Decision]]:
     rows = []
     for _ in range(count):
         number = new_number()
-        patent = PatentCreate(application_number=number, title="一种方法", ipc_main="G06F 16/35",
-                              filing_date=date(2022, 3, 1), owner_credit_code=INSTITUTION_A, state_funded=False,
-                              source="institution_upload")  # fmt: skip
+        patent = PatentCreate(**patent_body(number))
         rows.append((number, domain.record_patent(None, patent, OWNER, by="import", today=TODAY, inventory=record)))
     return rows
 

@@ -18,28 +18,14 @@ from patentflow.inventory import domain
 from patentflow.inventory.models import PatentCreate
 from patentflow.kit.aggregates import AggregateStore, CommandContext
 from patentflow.kit.guarded import GuardedWrites
-from patentflow.kit.kafka import ensure_topics, make_producer
 from patentflow.kit.outbox import OutboxRelay, ProducerPublisher
-from patentflow.kit.settings import ServiceSettings
-from patentflow.testing.fixtures import TEST_SECRET
 from patentflow.testing.infrastructure import Infrastructure
 from patentflow.testing.kafka import read_all
-from tests.e2e.conftest import INSTITUTION_A, new_number
+from tests.e2e.conftest import INSTITUTION_A, new_number, patent_body
 
 SOURCE = "/patentflow/inventory"
 OWNER = Owner(credit_code=INSTITUTION_A, name="示范理工大学", province="110000")
 CTX = CommandContext(principal="admin", command_id="c", correlation_id="r")
-
-
-@pytest.fixture
-async def producer(infrastructure: Infrastructure) -> AsyncIterator[AIOKafkaProducer]:
-    settings = ServiceSettings(service_name="inventory", kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
-                               mongodb_url=infrastructure.mongodb_url, auth_secret=TEST_SECRET)  # fmt: skip
-    await ensure_topics(settings, topics.CATALOGUE)
-    started = make_producer(settings)
-    await started.start()
-    yield started
-    await started.stop()
 
 
 @pytest.fixture
@@ -65,13 +51,8 @@ class FailingFirst:
         await self.inner.send_all(records)
 
 
-def _patent(number: str) -> PatentCreate:
-    return PatentCreate(application_number=number, title="一种方法", ipc_main="G06F 16/35", filing_date=date(2022, 3, 1),
-                        owner_credit_code=INSTITUTION_A, state_funded=False, source="institution_upload")  # fmt: skip
-
-
 async def _record(store: AggregateStore, number: str) -> None:
-    await store.execute(number, CTX, lambda current: domain.record_patent(current, _patent(number), OWNER, by="admin",
+    await store.execute(number, CTX, lambda current: domain.record_patent(current, PatentCreate(**patent_body(number)), OWNER, by="admin",
                                                                           today=date(2026, 11, 21)))  # fmt: skip
 
 

@@ -102,7 +102,7 @@ class BulkCreator:
     async def _unsent(self, chunk_id: str, ids: Sequence[str]) -> list[Document]:
         """The first events of this chunk's aggregates among ``ids`` that the relay has not published since."""
         entries: list[Document] = []
-        for aggregate_id in ids:
+        for aggregate_id in ids:  # one lookup each: FerretDB indexes only an exact {_id}, an $in would scan
             doc = await self._store.collection.find_one({"_id": aggregate_id}, {"outbox": 1, "published_sequence": 1,
                                                                                 "bulk": 1})  # fmt: skip
             bulk = (doc or {}).get("bulk") or {}

@@ -98,10 +98,6 @@ class ProducerPublisher(_Pipelined):
         self._partitioner = DefaultPartitioner()
         self._max_record_bytes = max_record_bytes
 
-    async def _send(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Any:
-        encoded = [(name, text.encode()) for name, text in headers.items()]
-        return await self._producer.send(topic, value, key=key, headers=encoded)
-
     async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
         """Queue every record in batches per partition, then report each record's outcome."""
         by_partition: dict[tuple[str, int], list[int]] = {}
