@@ -38,14 +38,14 @@ lint: install ## ruff, formatting, mypy, import boundaries, contract drift
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	.venv/bin/lint-imports
-	$(PY) -m patentflow.contracts.schema check contracts
+	$(PY) -m patentflow.catalog check contracts
 
 format: install ## fix what ruff can fix
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
 contracts: install ## regenerate JSON Schemas and the AsyncAPI document from contracts/
-	$(PY) -m patentflow.contracts.schema write contracts
+	$(PY) -m patentflow.catalog write contracts
 
 infra-up: install ## start Kafka and FerretDB only (installed into ~/.cache/patentflow once)
 	$(PY) -m patentflow.localinfra start

@@ -38,7 +38,8 @@ async def _raw_insert_rate(mongodb_url: str, path: Path) -> float:
     from patentflow.inventory import domain
     from patentflow.inventory.rows import parse_row
     from patentflow.inventory.tabular import rows
-    from patentflow.kit.aggregates import AggregateStore, CommandContext
+    from patentflow.kit.aggregates import AggregateStore
+    from patentflow.kit.decisions import CommandContext
 
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url)
     db = client[f"bench_raw_{uuid.uuid4().hex[:6]}"]
@@ -80,16 +81,21 @@ async def _import(kafka: str, mongodb_url: str, path: Path) -> dict[str, Any]:
     from patentflow.inventory import institutions
     from patentflow.inventory.imports import Importer
     from patentflow.inventory.models import InstitutionCreate, SchoolCreate
-    from patentflow.kit.aggregates import AggregateStore, CommandContext
+    from patentflow.kit.aggregates import AggregateStore
     from patentflow.kit.bulk import BulkCreator
+    from patentflow.kit.decisions import CommandContext
     from patentflow.kit.guarded import GuardedWrites
     from patentflow.kit.kafka import ensure_topics, make_producer
     from patentflow.kit.outbox import ProducerPublisher
     from patentflow.kit.settings import ServiceSettings
 
     code = CODE
-    settings = ServiceSettings(service_name="inventory", kafka_bootstrap_servers=kafka, mongodb_url=mongodb_url,
-                               auth_secret="bench-" + "x" * 40)  # fmt: skip
+    settings = ServiceSettings(
+        service_name="inventory",
+        kafka_bootstrap_servers=kafka,
+        mongodb_url=mongodb_url,
+        auth_secret="bench-" + "x" * 40,
+    )
     await ensure_topics(settings, topics.CATALOGUE)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, tz_aware=True)
     db = client[f"bench_import_{uuid.uuid4().hex[:6]}"]
@@ -98,14 +104,28 @@ async def _import(kafka: str, mongodb_url: str, path: Path) -> dict[str, Any]:
     patents = AggregateStore(db["patents"], source="/patentflow/inventory", writes=writes)
     registry = AggregateStore(db["institutions"], source="/patentflow/inventory", writes=writes)
     ctx = CommandContext(principal="bench", command_id="bench", correlation_id="bench")
-    await registry.execute(code, ctx, lambda cur: institutions.register(cur, InstitutionCreate(
-        credit_code=code, name="基准测试大学", kind="university", province="440000"), by="bench"))  # fmt: skip
-    await registry.execute(code, ctx, lambda cur: institutions.add_school(cur, SchoolCreate(school_id="ee", name="电子"),
-                                                                          by="bench"))  # fmt: skip
+    await registry.execute(
+        code,
+        ctx,
+        lambda cur: institutions.register(
+            cur,
+            InstitutionCreate(credit_code=code, name="基准测试大学", kind="university", province="440000"),
+            by="bench",
+        ),
+    )
+    await registry.execute(
+        code, ctx, lambda cur: institutions.add_school(cur, SchoolCreate(school_id="ee", name="电子"), by="bench")
+    )
     producer = make_producer(settings)
     await producer.start()
-    importer = Importer(patents=patents, registry=registry, bulk=BulkCreator(patents, db["chunks"], ProducerPublisher(producer)),
-                        jobs=db["imports"], errors=db["errors"], clock=lambda: date(2026, 11, 21))  # fmt: skip
+    importer = Importer(
+        patents=patents,
+        registry=registry,
+        bulk=BulkCreator(patents, db["chunks"], ProducerPublisher(producer)),
+        jobs=db["imports"],
+        errors=db["errors"],
+        clock=lambda: date(2026, 11, 21),
+    )
     await importer.register("bench", institution=code, filename=path.name, by="bench", size=path.stat().st_size)
     started = time.perf_counter()
     await importer.run("bench", path)
@@ -115,8 +135,14 @@ async def _import(kafka: str, mongodb_url: str, path: Path) -> dict[str, Any]:
     await client.drop_database(db.name)
     await client.close()
     assert job is not None
-    return {"rows": job["rows_read"], "created": job["created"], "bad": job["bad"], "events": job["events"],
-            "seconds": seconds, "status": job["status"]}  # fmt: skip
+    return {
+        "rows": job["rows_read"],
+        "created": job["created"],
+        "bad": job["bad"],
+        "events": job["events"],
+        "seconds": seconds,
+        "status": job["status"],
+    }
 
 
 def _worker(kafka: str, mongodb_url: str, path: Path) -> None:
@@ -129,8 +155,12 @@ def _worker(kafka: str, mongodb_url: str, path: Path) -> None:
 
 
 def _run_worker(kafka: str, mongodb_url: str, path: Path) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--worker", kafka, mongodb_url, str(path)], capture_output=True,
-                         text=True, check=False)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", kafka, mongodb_url, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         raise SystemExit(f"import worker failed:\n{out.stderr[-3000:]}")
     figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -147,8 +177,8 @@ def main() -> int:
         _worker(args.worker[0], args.worker[1], Path(args.worker[2]))
         return 0
 
-    from patentflow.inventory.sample import write_csv
     from patentflow.testing.infrastructure import provide
+    from patentflow.testing.samples import write_csv
 
     with tempfile.TemporaryDirectory() as tmp, provide(Path(tmp)) as infra:
         print(f"infrastructure: {infra.provider}")
@@ -165,8 +195,10 @@ def main() -> int:
     print(
         f"import 10 000 rows:      {warmup['rows'] / warmup['seconds']:9.0f} rows/s, peak {warmup['peak_rss_mb']:.0f} MB"
     )
-    print(f"import {figures['rows']:,} rows:     {rate:9.0f} rows/s  ({figures['seconds']:.1f} s, file {size_mb:.1f} MB, "
-          f"{figures['created']:,} created, {figures['bad']:,} bad, {figures['events']:,} events on Kafka)")  # fmt: skip
+    print(
+        f"import {figures['rows']:,} rows:     {rate:9.0f} rows/s  ({figures['seconds']:.1f} s, file {size_mb:.1f} MB, "
+        f"{figures['created']:,} created, {figures['bad']:,} bad, {figures['events']:,} events on Kafka)"
+    )
     print(f"peak memory of import:   {figures['peak_rss_mb']:9.0f} MB (process RSS)")
     ok_rate = rate >= target
     ok_memory = figures["peak_rss_mb"] < MEMORY_LIMIT_MB

@@ -10,9 +10,17 @@ from patentflow.contracts.events.common import Owner
 
 def _event() -> PatentRecorded:
     owner = Owner(credit_code="91350100M000100Y43", name="示范大学", province="350000")
-    return PatentRecorded(application_number="201310699744.2", patent_type="invention", title="名称",
-                          ipc_main="G06F 16/35", filing_date=date(2013, 12, 18), owner=owner,
-                          state_funded=False, recorded_by="admin", source="institution_upload")  # fmt: skip
+    return PatentRecorded(
+        application_number="201310699744.2",
+        patent_type="invention",
+        title="名称",
+        ipc_main="G06F 16/35",
+        filing_date=date(2013, 12, 18),
+        owner=owner,
+        state_funded=False,
+        recorded_by="admin",
+        source="institution_upload",
+    )
 
 
 def test_json_data_is_the_json_dump_computed_once() -> None:

@@ -218,8 +218,9 @@ class _Record(BaseModel):
 
 
 def test_annotated_types_normalize_inside_a_model() -> None:
-    record = _Record(application_number="ZL2013106997442", owner=VALID_CREDIT_CODE.lower(), ipc="g06f16/35",
-                     province="43")  # fmt: skip
+    record = _Record(
+        application_number="ZL2013106997442", owner=VALID_CREDIT_CODE.lower(), ipc="g06f16/35", province="43"
+    )
     assert record.application_number == VALID_APPLICATION
     assert record.owner == VALID_CREDIT_CODE
     assert record.ipc == "G06F 16/35"

@@ -196,14 +196,16 @@ def test_every_event_model_is_frozen_and_closed(event: type[envelope.DomainEvent
 
 
 def test_an_event_instance_cannot_be_changed_or_extended() -> None:
-    event = PatentRecordCorrected(application_number="ZL201310699744.2", corrected=("title",), title="New",
-                                  corrected_by="u-1")  # fmt: skip
+    event = PatentRecordCorrected(
+        application_number="ZL201310699744.2", corrected=("title",), title="New", corrected_by="u-1"
+    )
     assert event.subject() == "201310699744.2"
     with pytest.raises(ValidationError):
         event.title = "Changed"  # type: ignore[misc]
     with pytest.raises(ValidationError):
-        PatentRecordCorrected(application_number="201310699744.2", corrected=("title",), corrected_by="u-1",
-                              unexpected=1)  # type: ignore[call-arg]  # fmt: skip
+        PatentRecordCorrected(
+            application_number="201310699744.2", corrected=("title",), corrected_by="u-1", unexpected=1
+        )  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize("event", ALL_EVENTS, ids=lambda e: e.__name__)

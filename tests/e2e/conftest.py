@@ -38,8 +38,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def token(role: Role, **scope: str) -> dict[str, str]:
     """Authorization header for a principal."""
-    value = issue_token(TEST_SECRET, sub=f"{role.value}:{scope}", role=role, scope=Scope(**scope),
-                        ttl=timedelta(hours=1))  # fmt: skip
+    value = issue_token(
+        TEST_SECRET, sub=f"{role.value}:{scope}", role=role, scope=Scope(**scope), ttl=timedelta(hours=1)
+    )
     return {"Authorization": f"Bearer {value}"}
 
 
@@ -50,10 +51,16 @@ def new_number(kind: int = 1) -> str:
 
 
 INSTITUTIONS = {
-    INSTITUTION_A: {"credit_code": INSTITUTION_A, "name": "示范理工大学", "kind": "university", "province": "110000",
-                    "ministry": "MoE", "pilot": True},
+    INSTITUTION_A: {
+        "credit_code": INSTITUTION_A,
+        "name": "示范理工大学",
+        "kind": "university",
+        "province": "110000",
+        "ministry": "MoE",
+        "pilot": True,
+    },
     INSTITUTION_B: {"credit_code": INSTITUTION_B, "name": "湖南示范大学", "kind": "university", "province": "430000"},
-}  # fmt: skip
+}
 
 
 def register_institutions(url: str) -> None:
@@ -67,11 +74,19 @@ def register_institutions(url: str) -> None:
 def patent_body(number: str, institution: str = INSTITUTION_A, **extra: Any) -> dict[str, Any]:
     """A valid record of a stock patent."""
     return {
-        "application_number": number, "title": "一种专利文本分类方法", "abstract": "摘要", "ipc_main": "G06F 16/35",
-        "ipc_secondary": ["G06N 3/08"], "filing_date": "2020-05-06", "grant_date": "2021-09-10",
+        "application_number": number,
+        "title": "一种专利文本分类方法",
+        "abstract": "摘要",
+        "ipc_main": "G06F 16/35",
+        "ipc_secondary": ["G06N 3/08"],
+        "filing_date": "2020-05-06",
+        "grant_date": "2021-09-10",
         "owner_credit_code": institution,
-        "inventors": ["王五"], "state_funded": False, "source": "institution_upload", **extra,
-    }  # fmt: skip
+        "inventors": ["王五"],
+        "state_funded": False,
+        "source": "institution_upload",
+        **extra,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -124,8 +139,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.fixture
 async def producer(infrastructure: Infrastructure) -> AsyncIterator[AIOKafkaProducer]:
     """The inventory service's bulk producer (``kit.kafka.make_producer``), the domain topics created."""
-    settings = ServiceSettings(service_name="inventory", kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
-                               mongodb_url=infrastructure.mongodb_url, auth_secret=TEST_SECRET)  # fmt: skip
+    settings = ServiceSettings(
+        service_name="inventory",
+        kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
+        mongodb_url=infrastructure.mongodb_url,
+        auth_secret=TEST_SECRET,
+    )
     await ensure_topics(settings, topics.CATALOGUE)
     started = make_producer(settings)
     await started.start()

@@ -8,8 +8,9 @@ import time
 import httpx
 
 
-async def eventually_get(http: httpx.AsyncClient, url: str, headers: dict[str, str], *, timeout: float = 20.0,
-                         until: int = 200) -> httpx.Response:  # fmt: skip
+async def eventually_get(
+    http: httpx.AsyncClient, url: str, headers: dict[str, str], *, timeout: float = 20.0, until: int = 200
+) -> httpx.Response:
     """GET until the status is ``until`` (the read model is eventually consistent)."""
     deadline = time.monotonic() + timeout
     response = await http.get(url, headers=headers)

@@ -14,10 +14,10 @@ import pytest
 from patentflow.contracts import topics
 from patentflow.contracts.access import Role
 from patentflow.contracts.identifiers import credit_code_check_char
-from patentflow.inventory.sample import write_csv
 from patentflow.testing.infrastructure import Infrastructure
 from patentflow.testing.kafka import read_all
 from patentflow.testing.processes import ServiceUnderTest
+from patentflow.testing.samples import write_csv
 from tests.e2e.conftest import token
 
 pytestmark = pytest.mark.floods
@@ -33,8 +33,11 @@ async def _finished(http: httpx.AsyncClient, url: str, headers: dict[str, str]) 
 
 
 async def _events_for(infrastructure: Infrastructure, numbers: set[str]) -> list[Any]:
-    return [r for r in await read_all(infrastructure.kafka_bootstrap, topics.PATENTS.name)
-            if r.key is not None and r.key.decode() in numbers]  # fmt: skip
+    return [
+        r
+        for r in await read_all(infrastructure.kafka_bootstrap, topics.PATENTS.name)
+        if r.key is not None and r.key.decode() in numbers
+    ]
 
 
 async def test_ten_thousand_rows_with_three_percent_bad_import_once(
@@ -44,18 +47,29 @@ async def test_ten_thousand_rows_with_three_percent_bad_import_once(
     code = body17 + credit_code_check_char(body17)
     national = token(Role.NATIONAL_ADMIN)
     admin = token(Role.INSTITUTION_ADMIN, institution=code)
-    await http.post(f"{inventory.url}/institutions", headers=national, json={
-        "credit_code": code, "name": "批量导入测试大学", "kind": "university", "province": "440000"})  # fmt: skip
-    await http.post(f"{inventory.url}/institutions/{code}/schools", headers=admin,
-                    json={"school_id": "ee", "name": "电子工程学院"})  # fmt: skip
-    sample = write_csv(tmp_path / "批量建档.csv", 10_000, bad_share=0.03, first_serial=(int(unique[:5], 16) % 900) * 10_000 + 1,
-                       encoding="gbk", school="ee")  # fmt: skip
+    await http.post(
+        f"{inventory.url}/institutions",
+        headers=national,
+        json={"credit_code": code, "name": "批量导入测试大学", "kind": "university", "province": "440000"},
+    )
+    await http.post(
+        f"{inventory.url}/institutions/{code}/schools", headers=admin, json={"school_id": "ee", "name": "电子工程学院"}
+    )
+    sample = write_csv(
+        tmp_path / "批量建档.csv",
+        10_000,
+        bad_share=0.03,
+        first_serial=(int(unique[:5], 16) % 900) * 10_000 + 1,
+        encoding="gbk",
+        school="ee",
+    )
 
     with sample.path.open("rb") as handle:
         started = await http.post(f"{inventory.url}/imports", headers=admin, files={"file": (sample.path.name, handle)})
     job = await _finished(http, f"{inventory.url}{started.json()['status_url']}", admin)
-    report = (await http.get(f"{inventory.url}/imports/{job['import_id']}/errors", headers=admin,
-                             params={"limit": 10_000})).json()  # fmt: skip
+    report = (
+        await http.get(f"{inventory.url}/imports/{job['import_id']}/errors", headers=admin, params={"limit": 10_000})
+    ).json()
 
     assert started.status_code == 202
     assert job["status"] == "done", job

@@ -21,8 +21,13 @@ PARTITIONS = 4
 @pytest.fixture
 async def producer(infrastructure: Infrastructure) -> AsyncIterator[AIOKafkaProducer]:
     """As ``kit.kafka.make_producer`` configures it, with small batches so that one call fills many of them."""
-    started = AIOKafkaProducer(bootstrap_servers=infrastructure.kafka_bootstrap, acks="all", enable_idempotence=True,
-                               linger_ms=5, max_batch_size=4096)  # fmt: skip
+    started = AIOKafkaProducer(
+        bootstrap_servers=infrastructure.kafka_bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_batch_size=4096,
+    )
     await started.start()
     yield started
     await started.stop()
@@ -30,9 +35,16 @@ async def producer(infrastructure: Infrastructure) -> AsyncIterator[AIOKafkaProd
 
 def _records(topic: str, keys: int, per_key: int) -> list[tuple[str, bytes, bytes, dict[str, str]]]:
     # Keys interleaved, as a chunk of new aggregates lists them: a0#1, a1#1, ..., a0#2, ...
-    return [(topic, f"aggregate-{k}".encode(), json.dumps({"key": k, "seq": s, "pad": "x" * 300}).encode(),
-             {"ce_sequence": str(s), "ce_subject": f"aggregate-{k}"})
-            for s in range(1, per_key + 1) for k in range(keys)]  # fmt: skip
+    return [
+        (
+            topic,
+            f"aggregate-{k}".encode(),
+            json.dumps({"key": k, "seq": s, "pad": "x" * 300}).encode(),
+            {"ce_sequence": str(s), "ce_subject": f"aggregate-{k}"},
+        )
+        for s in range(1, per_key + 1)
+        for k in range(keys)
+    ]
 
 
 async def test_batches_keep_each_key_on_the_partition_send_picks_and_in_order(
@@ -77,8 +89,9 @@ async def test_a_record_over_the_size_limit_fails_alone_and_the_rest_arrive(
     assert [i for i, o in enumerate(outcomes) if o is not None] == [5]
     assert isinstance(outcomes[5], MessageSizeTooLargeError)
     landed = await read_all(infrastructure.kafka_bootstrap, topic)
-    assert sorted(r.value for r in landed if r.value is not None) == sorted(r[2] for i, r in enumerate(records)
-                                                                             if i != 5)  # fmt: skip
+    assert sorted(r.value for r in landed if r.value is not None) == sorted(
+        r[2] for i, r in enumerate(records) if i != 5
+    )
 
 
 async def test_an_aggregate_whose_event_is_refused_sends_none_of_its_later_events(

@@ -23,14 +23,15 @@ from patentflow.contracts.events.common import Owner
 from patentflow.inventory import domain, imports, institutions
 from patentflow.inventory.imports import Importer
 from patentflow.inventory.models import InstitutionCreate, InventoryRecordInput, PatentCreate, SchoolCreate
-from patentflow.inventory.sample import write_csv
 from patentflow.inventory.tabular import HEADER_OF
-from patentflow.kit.aggregates import AggregateStore, CommandContext, Decision
+from patentflow.kit.aggregates import AggregateStore
 from patentflow.kit.bulk import BulkCreator, PublishFailed
+from patentflow.kit.decisions import CommandContext, Decision
 from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.outbox import OutboxRelay, ProducerPublisher
 from patentflow.testing.infrastructure import Infrastructure
 from patentflow.testing.kafka import header, read_all
+from patentflow.testing.samples import write_csv
 from tests.e2e.conftest import INSTITUTION_A, new_number, patent_body
 
 SOURCE = "/patentflow/inventory"
@@ -59,8 +60,9 @@ async def store(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> AsyncIt
 
 
 def _rows(count: int) -> list[tuple[str, Decision]]:
-    record = InventoryRecordInput(conversion_intents=["transfer"], implementation_status="not_implemented", trl=5,
-                                  self_grade=3)  # fmt: skip
+    record = InventoryRecordInput(
+        conversion_intents=["transfer"], implementation_status="not_implemented", trl=5, self_grade=3
+    )
     rows = []
     for _ in range(count):
         number = new_number()
@@ -82,8 +84,9 @@ async def _sequences(infrastructure: Infrastructure, numbers: Sequence[str]) -> 
 
 async def _edit(store: AggregateStore, number: str) -> None:
     """A later command on an imported record: a changed inventory record (event 3)."""
-    changed = InventoryRecordInput(conversion_intents=["licence_ordinary"], implementation_status="not_implemented",
-                                   trl=6, self_grade=4)  # fmt: skip
+    changed = InventoryRecordInput(
+        conversion_intents=["licence_ordinary"], implementation_status="not_implemented", trl=6, self_grade=4
+    )
     await store.execute(number, CTX, lambda current: domain.fill_inventory(current, changed, by="x", today=TODAY))  # type: ignore[arg-type]
 
 
@@ -184,15 +187,24 @@ async def registry(store: AggregateStore) -> AggregateStore:
 
 def _importer(store: AggregateStore, registry: AggregateStore, publisher: Any) -> Importer:
     db = store.collection.database
-    return Importer(patents=store, registry=registry, bulk=BulkCreator(store, db["chunks"], publisher),
-                    jobs=db["imports"], errors=db["errors"], clock=lambda: TODAY)  # fmt: skip
+    return Importer(
+        patents=store,
+        registry=registry,
+        bulk=BulkCreator(store, db["chunks"], publisher),
+        jobs=db["imports"],
+        errors=db["errors"],
+        clock=lambda: TODAY,
+    )
 
 
 @pytest.mark.floods
 async def test_an_import_cut_off_by_a_broker_outage_fails_clearly_and_resumes_losing_nothing(
-    infrastructure: Infrastructure, store: AggregateStore, registry: AggregateStore, producer: AIOKafkaProducer,
+    infrastructure: Infrastructure,
+    store: AggregateStore,
+    registry: AggregateStore,
+    producer: AIOKafkaProducer,
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     sample = write_csv(tmp_path / "rows.csv", 3_500, bad_share=0.02, first_serial=random.randrange(10**6), school="ee")
     cut_off = _importer(store, registry, Outage())
     await cut_off.register("job", institution=INSTITUTION_A, filename="rows.csv", by="admin", size=1)
@@ -219,9 +231,12 @@ async def test_an_import_cut_off_by_a_broker_outage_fails_clearly_and_resumes_lo
 
 
 async def test_a_number_repeated_beyond_the_window_is_caught_by_the_store(
-    store: AggregateStore, registry: AggregateStore, producer: AIOKafkaProducer, tmp_path: Path,
+    store: AggregateStore,
+    registry: AggregateStore,
+    producer: AIOKafkaProducer,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     monkeypatch.setattr(imports, "CHUNK", 4)
     monkeypatch.setattr(imports, "REPEAT_WINDOW", 5)  # at least a chunk: a number never repeats inside one
     sample = write_csv(tmp_path / "rows.csv", 20, first_serial=random.randrange(10**6), school="ee")
@@ -251,8 +266,15 @@ async def test_a_chunk_recorded_but_never_inserted_is_inserted_when_written_agai
     rows = _rows(5)
     chunks = store.collection.database["chunks"]
     # An attempt that got as far as its chunk document, and no further (cancelled, or the store failed).
-    await chunks.insert_one({"_id": "import-3:0", "ids": [n for n, _ in rows], "published": False,
-                             "attempt": "gone", "at": datetime.now(UTC) - timedelta(minutes=5)})  # fmt: skip
+    await chunks.insert_one(
+        {
+            "_id": "import-3:0",
+            "ids": [n for n, _ in rows],
+            "published": False,
+            "attempt": "gone",
+            "at": datetime.now(UTC) - timedelta(minutes=5),
+        }
+    )
     writer = BulkCreator(store, chunks, ProducerPublisher(producer))
     assert await writer.recover() == 1  # nothing of it to publish
 

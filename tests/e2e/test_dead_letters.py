@@ -52,15 +52,25 @@ class FlakyProjection:
 
 
 def _event(subject: str, sequence: int) -> tuple[bytes, dict[str, str]]:
-    meta = EventMeta(id=new_event_id(), source="/patentflow/test", type="cn.patentflow.test.Changed.v1",
-                     subject=subject, sequence=sequence, time=datetime.now(UTC))  # fmt: skip
+    meta = EventMeta(
+        id=new_event_id(),
+        source="/patentflow/test",
+        type="cn.patentflow.test.Changed.v1",
+        subject=subject,
+        sequence=sequence,
+        time=datetime.now(UTC),
+    )
     return json.dumps({"value": f"{subject}{sequence}"}).encode(), meta.headers()
 
 
 @pytest.fixture
 async def setup(infrastructure: Infrastructure, unique: str) -> AsyncIterator[dict[str, Any]]:
-    settings = ServiceSettings(service_name="dlqtest", kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
-                               mongodb_url=infrastructure.mongodb_url, auth_secret=TEST_SECRET)  # fmt: skip
+    settings = ServiceSettings(
+        service_name="dlqtest",
+        kafka_bootstrap_servers=infrastructure.kafka_bootstrap,
+        mongodb_url=infrastructure.mongodb_url,
+        auth_secret=TEST_SECRET,
+    )
     topic, group = f"test.events.{unique}", f"test.group.{unique}"
     await create_topic(infrastructure.kafka_bootstrap, topic)
     await create_topic(infrastructure.kafka_bootstrap, dead_letter_topic(group))
@@ -74,8 +84,9 @@ async def _start(setup: dict[str, Any], projection: FlakyProjection) -> tuple[Ka
     broker = make_broker(setup["settings"])
     store = DeadLetterStore(setup["db"]["dead_letters"])
     await store.ensure_indexes()
-    consumer = ReliableConsumer(setup["group"], [setup["topic"]], projection.handle, store, BrokerPublisher(broker),
-                                POLICY)  # fmt: skip
+    consumer = ReliableConsumer(
+        setup["group"], [setup["topic"]], projection.handle, store, BrokerPublisher(broker), POLICY
+    )
     await store.load(consumer.group)
     consumer.subscribe(broker)
     await broker.start()
@@ -102,8 +113,9 @@ async def test_poison_event_is_dead_lettered_and_its_aggregate_parked_while_othe
             sent[(subject, sequence)] = headers["ce_id"]
             await broker.publish(value, setup["topic"], key=subject.encode(), headers=headers)
 
-        letters = await wait_for_records(infrastructure.kafka_bootstrap, consumer.dead_letter_topic,
-                                         lambda r: True, count=2)  # fmt: skip
+        letters = await wait_for_records(
+            infrastructure.kafka_bootstrap, consumer.dead_letter_topic, lambda r: True, count=2
+        )
         await _until(lambda: {("B", 1), ("B", 2), ("C", 1)} <= set(projection.applied))
 
         failed, parked = letters

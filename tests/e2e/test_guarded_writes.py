@@ -42,9 +42,9 @@ async def test_concurrent_writers_on_one_version_let_exactly_one_through(
 ) -> None:
     await collection.insert_one({"_id": "a", "version": 1, "writer": None})
 
-    results = await asyncio.gather(*[
-        writes.update_if(collection, "a", {"version": 1}, {"$set": {"version": 2, "writer": n}}) for n in range(10)
-    ])  # fmt: skip
+    results = await asyncio.gather(
+        *[writes.update_if(collection, "a", {"version": 1}, {"$set": {"version": 2, "writer": n}}) for n in range(10)]
+    )
 
     doc = await collection.find_one({"_id": "a"})
     assert results.count(True) == 1
@@ -70,11 +70,14 @@ async def test_batch_applies_only_the_updates_whose_guard_holds(
 ) -> None:
     await collection.insert_many([{"_id": "d", "version": 1, "mark": 0}, {"_id": "e", "version": 5, "mark": 3}])
 
-    await writes.update_many_if(collection, [
-        GuardedUpdate("d", {"version": 1}, {"$set": {"cleared": True}}),
-        GuardedUpdate("e", {"version": 1}, {"$set": {"cleared": True}}),
-        GuardedUpdate("e", {"mark": {"$lt": 4}}, {"$set": {"mark": 4}}),
-    ])  # fmt: skip
+    await writes.update_many_if(
+        collection,
+        [
+            GuardedUpdate("d", {"version": 1}, {"$set": {"cleared": True}}),
+            GuardedUpdate("e", {"version": 1}, {"$set": {"cleared": True}}),
+            GuardedUpdate("e", {"mark": {"$lt": 4}}, {"$set": {"mark": 4}}),
+        ],
+    )
 
     assert await collection.find_one({"_id": "d"}) == {"_id": "d", "version": 1, "mark": 0, "cleared": True}
     assert await collection.find_one({"_id": "e"}) == {"_id": "e", "version": 5, "mark": 4}

@@ -13,8 +13,14 @@ from patentflow.testing.processes import ServiceUnderTest
 from tests.e2e.conftest import INSTITUTION_A, INSTITUTION_B, new_number, patent_body, register_institutions, token
 
 ADMIN_A = token(Role.INSTITUTION_ADMIN, institution=INSTITUTION_A)
-RECORD = {"conversion_intents": ["transfer", "licence_ordinary"], "implementation_status": "not_implemented", "trl": 6,
-          "self_grade": 4, "application_scenario": "工业质检", "intended_price": "500000.00"}  # fmt: skip
+RECORD = {
+    "conversion_intents": ["transfer", "licence_ordinary"],
+    "implementation_status": "not_implemented",
+    "trl": 6,
+    "self_grade": 4,
+    "application_scenario": "工业质检",
+    "intended_price": "500000.00",
+}
 
 
 async def _until_review_state(http: httpx.AsyncClient, url: str, number: str, state: str) -> dict[str, Any]:
@@ -30,11 +36,16 @@ async def test_inventor_fills_school_and_institution_approve_into_the_pool(
     http: httpx.AsyncClient, inventory: ServiceUnderTest, projection: ServiceUnderTest, unique: str
 ) -> None:
     school = f"s{unique[:6]}"
-    added = await http.post(f"{inventory.url}/institutions/{INSTITUTION_A}/schools",
-                            json={"school_id": school, "name": "计算机学院"}, headers=ADMIN_A)  # fmt: skip
-    inventor = await http.post(f"{inventory.url}/institutions/{INSTITUTION_A}/inventors",
-                               json={"inventor_id": f"i{unique}", "name": "王五", "school_id": school},
-                               headers=ADMIN_A)  # fmt: skip
+    added = await http.post(
+        f"{inventory.url}/institutions/{INSTITUTION_A}/schools",
+        json={"school_id": school, "name": "计算机学院"},
+        headers=ADMIN_A,
+    )
+    inventor = await http.post(
+        f"{inventory.url}/institutions/{INSTITUTION_A}/inventors",
+        json={"inventor_id": f"i{unique}", "name": "王五", "school_id": school},
+        headers=ADMIN_A,
+    )
     number = new_number()
     body = patent_body(number, inventor_ids=[f"i{unique}"], school_id=school)
     assert (await http.post(f"{inventory.url}/patents", json=body, headers=ADMIN_A)).status_code == 201
@@ -66,9 +77,12 @@ async def test_inventor_fills_school_and_institution_approve_into_the_pool(
     assert submitted.json()["review_state"] == "submitted"
     assert locked.json()["detail"]["reason"] == "RECORD_UNDER_REVIEW"
     assert wrong_school.status_code == 404
-    assert skipping.json()["detail"] == {"reason": "INVALID_TRANSITION", "message": skipping.json()["detail"]["message"],
-                                         "legal_source": skipping.json()["detail"]["legal_source"],
-                                         "context": {"review_state": "submitted", "action": "approve_by_institution"}}  # fmt: skip
+    assert skipping.json()["detail"] == {
+        "reason": "INVALID_TRANSITION",
+        "message": skipping.json()["detail"]["message"],
+        "legal_source": skipping.json()["detail"]["legal_source"],
+        "context": {"review_state": "submitted", "action": "approve_by_institution"},
+    }
     assert returned.json()["return_reason"] == "补充应用场景"
     assert refilled.json()["inventory"]["trl"] == 7
     assert resubmitted.json()["review_state"] == "submitted"
@@ -85,10 +99,16 @@ async def test_registry_refusals_and_coverage(http: httpx.AsyncClient, inventory
     unknown = "91110000600037341" + "L"
     province_b = token(Role.PROVINCE_OFFICE, province="430000")
 
-    not_registered = await http.post(f"{inventory.url}/patents", json=patent_body(new_number(), institution=unknown),
-                                     headers=token(Role.INSTITUTION_ADMIN, institution=unknown))  # fmt: skip
-    wrong_province = await http.post(f"{inventory.url}/institutions", headers=province_b, json={
-        "credit_code": unknown, "name": "x", "kind": "university", "province": "110000"})  # fmt: skip
+    not_registered = await http.post(
+        f"{inventory.url}/patents",
+        json=patent_body(new_number(), institution=unknown),
+        headers=token(Role.INSTITUTION_ADMIN, institution=unknown),
+    )
+    wrong_province = await http.post(
+        f"{inventory.url}/institutions",
+        headers=province_b,
+        json={"credit_code": unknown, "name": "x", "kind": "university", "province": "110000"},
+    )
     coverage_a = await http.get(f"{inventory.url}/coverage", headers=ADMIN_A)
     coverage_b = await http.get(f"{inventory.url}/coverage", headers=province_b)
     national = await http.get(f"{inventory.url}/coverage", headers=token(Role.NATIONAL_ADMIN))
@@ -114,8 +134,13 @@ async def test_daily_sweep_expires_and_flags_by_the_service_clock(
     try:
         register_institutions(before.url)
         await http.post(f"{before.url}/patents", json=patent_body(utility, grant_date="2020-12-01"), headers=ADMIN_A)
-        await http.post(f"{before.url}/patents", headers=ADMIN_A, json=patent_body(
-            funded, state_funded=True, state_funding={"project_number": "2019YFB1", "funder": "科技部"}))  # fmt: skip
+        await http.post(
+            f"{before.url}/patents",
+            headers=ADMIN_A,
+            json=patent_body(
+                funded, state_funded=True, state_funding={"project_number": "2019YFB1", "funder": "科技部"}
+            ),
+        )
         first = (await http.get(f"{before.url}/patents/{funded}", headers=ADMIN_A)).json()
     finally:
         before.stop()
@@ -126,8 +151,11 @@ async def test_daily_sweep_expires_and_flags_by_the_service_clock(
         expired = (await http.get(f"{later.url}/patents/{utility}", headers=ADMIN_A)).json()
         flagged = (await http.get(f"{later.url}/patents/{funded}", headers=ADMIN_A)).json()
         listed = await http.get(f"{later.url}/patents", params={"non_use_flagged": "true"}, headers=ADMIN_A)
-        justified = await http.post(f"{later.url}/patents/{funded}/non-use-justification",
-                                    json={"justification": "涉密项目，暂不实施"}, headers=ADMIN_A)  # fmt: skip
+        justified = await http.post(
+            f"{later.url}/patents/{funded}/non-use-justification",
+            json={"justification": "涉密项目，暂不实施"},
+            headers=ADMIN_A,
+        )
         not_operator = await http.post(f"{later.url}/operations/sweep", headers=ADMIN_A)
     finally:
         later.stop()

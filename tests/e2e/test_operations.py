@@ -22,14 +22,21 @@ GROUP = "patentflow.projection.patents"
 
 
 async def _publish(bootstrap: str, number: str, sequence: int, event_type: str, data: dict[str, object]) -> str:
-    meta = EventMeta(id=new_event_id(), source="/patentflow/inventory", type=event_type, subject=number,
-                     sequence=sequence, time=datetime.now(UTC))  # fmt: skip
+    meta = EventMeta(
+        id=new_event_id(),
+        source="/patentflow/inventory",
+        type=event_type,
+        subject=number,
+        sequence=sequence,
+        time=datetime.now(UTC),
+    )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
         headers = [(k, v.encode()) for k, v in meta.headers().items()]
-        await producer.send_and_wait(topics.PATENTS.name, json.dumps(data).encode(), key=number.encode(),
-                                     headers=headers)  # fmt: skip
+        await producer.send_and_wait(
+            topics.PATENTS.name, json.dumps(data).encode(), key=number.encode(), headers=headers
+        )
     finally:
         await producer.stop()
     return meta.id
@@ -39,11 +46,20 @@ async def test_operator_lists_a_poison_event_and_the_one_parked_behind_it(
     http: httpx.AsyncClient, projection: ServiceUnderTest, infrastructure: Infrastructure
 ) -> None:
     number = new_number()
-    poison = await _publish(infrastructure.kafka_bootstrap, number, 1, PatentRecorded.event_type,
-                            {"application_number": number, "title": "missing nearly everything"})  # fmt: skip
-    follower = await _publish(infrastructure.kafka_bootstrap, number, 2, PatentRecordCorrected.event_type,
-                              {"application_number": number, "corrected": ["title"], "title": "t",
-                               "corrected_by": "x"})  # fmt: skip
+    poison = await _publish(
+        infrastructure.kafka_bootstrap,
+        number,
+        1,
+        PatentRecorded.event_type,
+        {"application_number": number, "title": "missing nearly everything"},
+    )
+    follower = await _publish(
+        infrastructure.kafka_bootstrap,
+        number,
+        2,
+        PatentRecordCorrected.event_type,
+        {"application_number": number, "corrected": ["title"], "title": "t", "corrected_by": "x"},
+    )
 
     letters: list[dict[str, object]] = []
     for _ in range(150):
@@ -53,12 +69,15 @@ async def test_operator_lists_a_poison_event_and_the_one_parked_behind_it(
             break
         await asyncio.sleep(0.2)
     by_id = {d["event_id"]: d for d in letters}
-    forbidden = await http.get(f"{projection.url}/admin/dead-letters",
-                               headers=token(Role.INSTITUTION_ADMIN, institution=INSTITUTION_A))  # fmt: skip
-    replay = await http.post(f"{projection.url}/admin/dead-letters/replay", params={"group": GROUP, "subject": number},
-                             headers=OPERATOR)  # fmt: skip
-    unknown_group = await http.post(f"{projection.url}/admin/dead-letters/replay",
-                                    params={"group": "nope", "subject": number}, headers=OPERATOR)  # fmt: skip
+    forbidden = await http.get(
+        f"{projection.url}/admin/dead-letters", headers=token(Role.INSTITUTION_ADMIN, institution=INSTITUTION_A)
+    )
+    replay = await http.post(
+        f"{projection.url}/admin/dead-letters/replay", params={"group": GROUP, "subject": number}, headers=OPERATOR
+    )
+    unknown_group = await http.post(
+        f"{projection.url}/admin/dead-letters/replay", params={"group": "nope", "subject": number}, headers=OPERATOR
+    )
 
     assert set(by_id) == {poison, follower}
     assert by_id[poison]["status"] == "failed"

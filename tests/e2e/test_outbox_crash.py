@@ -25,9 +25,14 @@ async def _published(infrastructure: Infrastructure, number: str) -> list[Any]:
 
 
 async def test_event_stored_before_a_crash_arrives_exactly_once_after_restart(
-    http: httpx.AsyncClient, projection: ServiceUnderTest, infrastructure: Infrastructure,
-    service_env: dict[str, str], run_id: str, logs_dir: Path, mongo: AsyncMongoClient[dict[str, Any]],
-) -> None:  # fmt: skip
+    http: httpx.AsyncClient,
+    projection: ServiceUnderTest,
+    infrastructure: Infrastructure,
+    service_env: dict[str, str],
+    run_id: str,
+    logs_dir: Path,
+    mongo: AsyncMongoClient[dict[str, Any]],
+) -> None:
     database = f"e2e_{run_id}_inventory_crash"
     env = {**service_env, "PATENTFLOW_MONGODB_DATABASE": database}
     # The relay is held back, so the process dies with the record stored and its event not yet published.

@@ -16,7 +16,8 @@ from patentflow.contracts import topics
 from patentflow.contracts.events.common import Owner
 from patentflow.inventory import domain
 from patentflow.inventory.models import PatentCreate
-from patentflow.kit.aggregates import AggregateStore, CommandContext
+from patentflow.kit.aggregates import AggregateStore
+from patentflow.kit.decisions import CommandContext
 from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.outbox import OutboxRelay, ProducerPublisher
 from patentflow.testing.infrastructure import Infrastructure
@@ -52,8 +53,13 @@ class FailingFirst:
 
 
 async def _record(store: AggregateStore, number: str) -> None:
-    await store.execute(number, CTX, lambda current: domain.record_patent(current, PatentCreate(**patent_body(number)), OWNER, by="admin",
-                                                                          today=date(2026, 11, 21)))  # fmt: skip
+    await store.execute(
+        number,
+        CTX,
+        lambda current: domain.record_patent(
+            current, PatentCreate(**patent_body(number)), OWNER, by="admin", today=date(2026, 11, 21)
+        ),
+    )
 
 
 async def _keys(infrastructure: Infrastructure) -> set[str]:
@@ -63,8 +69,13 @@ async def _keys(infrastructure: Infrastructure) -> set[str]:
 async def test_without_indexed_queries_the_relay_follows_its_writes_and_sweeps_for_the_rest(
     infrastructure: Infrastructure, database: Any, producer: AIOKafkaProducer
 ) -> None:
-    relay = OutboxRelay([database["patents"]], ProducerPublisher(producer), source=SOURCE,
-                        writes=GuardedWrites(compound=False), sweep_seconds=2.0)  # fmt: skip
+    relay = OutboxRelay(
+        [database["patents"]],
+        ProducerPublisher(producer),
+        source=SOURCE,
+        writes=GuardedWrites(compound=False),
+        sweep_seconds=2.0,
+    )
     store = AggregateStore(database["patents"], source=SOURCE, on_write=relay.wake)
     other_process = AggregateStore(database["patents"], source=SOURCE)  # writes the relay is not told of
     assert await relay.relay_once() == 0  # the first pass sweeps: nothing yet
@@ -87,8 +98,9 @@ async def test_without_indexed_queries_a_failed_publish_is_retried_from_the_id(
     infrastructure: Infrastructure, database: Any, producer: AIOKafkaProducer
 ) -> None:
     publisher = FailingFirst(ProducerPublisher(producer))
-    relay = OutboxRelay([database["patents"]], publisher, source=SOURCE, writes=GuardedWrites(compound=False),
-                        sweep_seconds=3600.0)  # fmt: skip
+    relay = OutboxRelay(
+        [database["patents"]], publisher, source=SOURCE, writes=GuardedWrites(compound=False), sweep_seconds=3600.0
+    )
     store = AggregateStore(database["patents"], source=SOURCE, on_write=relay.wake)
     await relay.relay_once()  # the start-up sweep
     number = new_number()
@@ -116,8 +128,13 @@ class RaisingFirst(FailingFirst):
 async def test_without_indexed_queries_a_pass_that_fails_keeps_its_ids(
     infrastructure: Infrastructure, database: Any, producer: AIOKafkaProducer
 ) -> None:
-    relay = OutboxRelay([database["patents"]], RaisingFirst(ProducerPublisher(producer)), source=SOURCE,
-                        writes=GuardedWrites(compound=False), sweep_seconds=3600.0)  # fmt: skip
+    relay = OutboxRelay(
+        [database["patents"]],
+        RaisingFirst(ProducerPublisher(producer)),
+        source=SOURCE,
+        writes=GuardedWrites(compound=False),
+        sweep_seconds=3600.0,
+    )
     store = AggregateStore(database["patents"], source=SOURCE, on_write=relay.wake)
     assert await relay.relay_once() == 0  # the start-up sweep: nothing yet
     number = new_number()

@@ -63,9 +63,13 @@ async def test_correction_reaches_the_read_model_as_the_next_event(
 
 
 async def test_bad_record_gets_422_with_fields_and_nothing_is_stored_or_published(
-    http: httpx.AsyncClient, inventory: ServiceUnderTest, projection: ServiceUnderTest,
-    infrastructure: Infrastructure, mongo: AsyncMongoClient[dict[str, Any]], databases: dict[str, str],
-) -> None:  # fmt: skip
+    http: httpx.AsyncClient,
+    inventory: ServiceUnderTest,
+    projection: ServiceUnderTest,
+    infrastructure: Infrastructure,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    databases: dict[str, str],
+) -> None:
     number = new_number()
     bad = patent_body(number, ipc_main="Z99X 1/1", grant_date="2019-01-01")
     bad["owner_credit_code"] = INSTITUTION_A[:-1] + ("0" if INSTITUTION_A[-1] != "0" else "1")
@@ -88,8 +92,9 @@ async def test_bad_record_gets_422_with_fields_and_nothing_is_stored_or_publishe
 
 
 async def test_grant_before_filing_is_refused(http: httpx.AsyncClient, inventory: ServiceUnderTest) -> None:
-    response = await http.post(f"{inventory.url}/patents", json=patent_body(new_number(), grant_date="2019-01-01"),
-                               headers=ADMIN_A)  # fmt: skip
+    response = await http.post(
+        f"{inventory.url}/patents", json=patent_body(new_number(), grant_date="2019-01-01"), headers=ADMIN_A
+    )
 
     assert response.status_code == 422
     assert "grant_date is before filing_date" in response.text
@@ -123,8 +128,9 @@ async def test_plain_kafka_client_sees_cloudevents_headers(
     http: httpx.AsyncClient, inventory: ServiceUnderTest, infrastructure: Infrastructure
 ) -> None:
     number = new_number()
-    sent = await http.post(f"{inventory.url}/patents", json=patent_body(number),
-                           headers={**ADMIN_A, "X-Correlation-ID": f"corr-{number}"})  # fmt: skip
+    sent = await http.post(
+        f"{inventory.url}/patents", json=patent_body(number), headers={**ADMIN_A, "X-Correlation-ID": f"corr-{number}"}
+    )
     assert sent.status_code == 201
 
     records: list[Any] = []
@@ -204,8 +210,9 @@ async def test_province_office_sees_its_province_only(
     )
     hunan = await http.get(f"{projection.url}/patents/{number}", headers=token(Role.PROVINCE_OFFICE, province="430000"))
     national = await http.get(f"{projection.url}/patents/{number}", headers=token(Role.NATIONAL_ADMIN))
-    enterprise = await http.get(f"{projection.url}/patents/{number}",
-                                headers=token(Role.ENTERPRISE, enterprise="91350100M000100Y43"))  # fmt: skip
+    enterprise = await http.get(
+        f"{projection.url}/patents/{number}", headers=token(Role.ENTERPRISE, enterprise="91350100M000100Y43")
+    )
 
     assert beijing.status_code == 200
     assert hunan.status_code == 404

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from patentflow.contracts.access import Role, Scope
-from patentflow.kit.auth import ALGORITHM, CurrentPrincipal, InvalidToken, Principal, issue_token, verify_token
+from patentflow.kit.auth import ALGORITHM, CurrentPrincipal, InvalidToken, issue_token, verify_token
+from patentflow.kit.principal import Principal
 from patentflow.kit.settings import ServiceSettings
 
 SECRET = "s" * 48
@@ -23,9 +24,15 @@ OTHER_UNIVERSITY = "91350100M000100Y43"
 def _claims(**overrides: object) -> dict[str, object]:
     now = datetime.now(UTC)
     claims: dict[str, object] = {
-        "sub": "u-1", "role": "national_admin", "scope": {}, "iat": now, "nbf": now,
-        "exp": now + timedelta(minutes=5), "iss": "patentflow", "aud": "patentflow",
-    }  # fmt: skip
+        "sub": "u-1",
+        "role": "national_admin",
+        "scope": {},
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(minutes=5),
+        "iss": "patentflow",
+        "aud": "patentflow",
+    }
     claims.update(overrides)
     return claims
 
@@ -115,9 +122,8 @@ def test_refuses_to_verify_institution_admin_without_institution() -> None:
 
 @pytest.mark.parametrize(
     ("role", "needed"),
-    [(Role.PROVINCE_OFFICE, "province"), (Role.ENTERPRISE, "enterprise"), (Role.BANK, "bank"),
-     (Role.EXPERT, "person")],
-)  # fmt: skip
+    [(Role.PROVINCE_OFFICE, "province"), (Role.ENTERPRISE, "enterprise"), (Role.BANK, "bank"), (Role.EXPERT, "person")],
+)
 def test_refuses_roles_without_their_scope(role: Role, needed: str) -> None:
     with pytest.raises(InvalidToken, match=rf"needs scope\.{needed}"):
         issue_token(SECRET, sub="x", role=role, scope=Scope())

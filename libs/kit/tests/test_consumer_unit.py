@@ -119,16 +119,29 @@ class FlakyHandler:
 _offsets = iter(range(100, 10_000))
 
 
-def _record(subject: str, event_id: str, sequence: int = 1, *, headers: list[tuple[str, bytes]] | None = None,
-            value: bytes | None = None) -> types.SimpleNamespace:  # fmt: skip
-    meta = EventMeta(id=event_id, source="/patentflow/inventory", type="cn.patentflow.inventory.PatentRecorded.v1",
-                     subject=subject, sequence=sequence, time=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC))  # fmt: skip
+def _record(
+    subject: str,
+    event_id: str,
+    sequence: int = 1,
+    *,
+    headers: list[tuple[str, bytes]] | None = None,
+    value: bytes | None = None,
+) -> types.SimpleNamespace:
+    meta = EventMeta(
+        id=event_id,
+        source="/patentflow/inventory",
+        type="cn.patentflow.inventory.PatentRecorded.v1",
+        subject=subject,
+        sequence=sequence,
+        time=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
     if headers is None:
         headers = [(name, text.encode()) for name, text in meta.headers().items()]
     if value is None:
         value = json.dumps({"subject": subject, "sequence": sequence}).encode()
-    return types.SimpleNamespace(topic=TOPIC, partition=1, offset=next(_offsets), key=subject.encode(), value=value,
-                                 headers=headers)  # fmt: skip
+    return types.SimpleNamespace(
+        topic=TOPIC, partition=1, offset=next(_offsets), key=subject.encode(), value=value, headers=headers
+    )
 
 
 class Harness:
@@ -137,8 +150,14 @@ class Harness:
         self.store = DeadLetterStore(self.collection)  # type: ignore[arg-type]
         self.publisher = FakePublisher()
         self.handler = FlakyHandler()
-        self.consumer = ReliableConsumer(group=GROUP, topics=[TOPIC], handler=self.handler, dead_letters=self.store,
-                                         publisher=self.publisher, policy=FAST)  # fmt: skip
+        self.consumer = ReliableConsumer(
+            group=GROUP,
+            topics=[TOPIC],
+            handler=self.handler,
+            dead_letters=self.store,
+            publisher=self.publisher,
+            policy=FAST,
+        )
 
     def letters(self, **query: Any) -> list[dict[str, Any]]:
         return sorted((d for d in self.collection.docs.values() if _matches(d, query)), key=lambda d: d["offset"])
@@ -383,8 +402,21 @@ async def test_dead_letter_listing_hides_raw_bytes_and_filters(h: Harness) -> No
 async def test_a_replayed_record_that_fails_again_is_open_again() -> None:
     collection = FakeCollection()
     store = DeadLetterStore(collection)  # type: ignore[arg-type]
-    letter = DeadLetter(group="g", subject="A", topic="t", partition=0, offset=5, key=b"A", value=b"{}", headers=[],
-                        status="failed", error_type="RuntimeError", error="first", attempts=3, event_id="e")  # fmt: skip
+    letter = DeadLetter(
+        group="g",
+        subject="A",
+        topic="t",
+        partition=0,
+        offset=5,
+        key=b"A",
+        value=b"{}",
+        headers=[],
+        status="failed",
+        error_type="RuntimeError",
+        error="first",
+        attempts=3,
+        event_id="e",
+    )
     await store.record(letter)
     await store.mark(letter.id, "replayed")
     store.release("g", "A")
@@ -409,8 +441,21 @@ async def test_a_refresh_that_read_before_a_new_failure_does_not_unpark_it() -> 
     store = DeadLetterStore(collection)  # type: ignore[arg-type]
     refresh = asyncio.create_task(store.load("g"))
     await asyncio.sleep(0)
-    letter = DeadLetter(group="g", subject="B", topic="t", partition=0, offset=9, key=b"B", value=b"{}", headers=[],
-                        status="failed", error_type="RuntimeError", error="x", attempts=3, event_id="e")  # fmt: skip
+    letter = DeadLetter(
+        group="g",
+        subject="B",
+        topic="t",
+        partition=0,
+        offset=9,
+        key=b"B",
+        value=b"{}",
+        headers=[],
+        status="failed",
+        error_type="RuntimeError",
+        error="x",
+        attempts=3,
+        event_id="e",
+    )
 
     await store.record(letter)
     gate.set()
@@ -421,7 +466,8 @@ async def test_a_refresh_that_read_before_a_new_failure_does_not_unpark_it() -> 
 
 async def test_a_command_that_keeps_losing_the_race_is_refused_as_a_concurrent_modification() -> None:
     from patentflow.contracts.reasons import ReasonCode
-    from patentflow.kit.aggregates import AggregateStore, CommandContext, Decision
+    from patentflow.kit.aggregates import AggregateStore
+    from patentflow.kit.decisions import CommandContext, Decision
     from patentflow.kit.errors import RuleViolation
 
     class Racing:

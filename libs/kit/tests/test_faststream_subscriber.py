@@ -56,14 +56,23 @@ async def test_subscribed_consumer_receives_a_published_cloudevent() -> None:
     publisher = _Publisher()
     broker = KafkaBroker()
     consumer = ReliableConsumer(
-        group="projection-patents", topics=[TOPIC], handler=handler,
+        group="projection-patents",
+        topics=[TOPIC],
+        handler=handler,
         dead_letters=DeadLetterStore(collection),  # type: ignore[arg-type]
-        publisher=publisher, policy=RetryPolicy(max_attempts=1, backoff_seconds=0, transient_retry_seconds=0),
-    )  # fmt: skip
+        publisher=publisher,
+        policy=RetryPolicy(max_attempts=1, backoff_seconds=0, transient_retry_seconds=0),
+    )
     consumer.subscribe(broker)
-    meta = EventMeta(id="e-1", source="/patentflow/inventory", type="cn.patentflow.inventory.PatentRecorded.v1",
-                     subject="201310699744.2", sequence=1, time=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
-                     correlation_id="corr-9")  # fmt: skip
+    meta = EventMeta(
+        id="e-1",
+        source="/patentflow/inventory",
+        type="cn.patentflow.inventory.PatentRecorded.v1",
+        subject="201310699744.2",
+        sequence=1,
+        time=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+        correlation_id="corr-9",
+    )
 
     async with TestKafkaBroker(broker) as br:
         await br.publish(b'{"a":1}', TOPIC, key=b"k", headers=meta.headers())
@@ -88,13 +97,22 @@ async def test_subscribed_consumer_dead_letters_a_failing_message_instead_of_rai
     publisher = _Publisher()
     broker = KafkaBroker()
     consumer = ReliableConsumer(
-        group="projection-patents", topics=[TOPIC], handler=handler,
+        group="projection-patents",
+        topics=[TOPIC],
+        handler=handler,
         dead_letters=DeadLetterStore(collection),  # type: ignore[arg-type]
-        publisher=publisher, policy=RetryPolicy(max_attempts=1, backoff_seconds=0, transient_retry_seconds=0),
-    )  # fmt: skip
+        publisher=publisher,
+        policy=RetryPolicy(max_attempts=1, backoff_seconds=0, transient_retry_seconds=0),
+    )
     consumer.subscribe(broker)
-    meta = EventMeta(id="e-2", source="/patentflow/inventory", type="cn.patentflow.inventory.PatentRecorded.v1",
-                     subject="201310699744.2", sequence=2, time=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC))  # fmt: skip
+    meta = EventMeta(
+        id="e-2",
+        source="/patentflow/inventory",
+        type="cn.patentflow.inventory.PatentRecorded.v1",
+        subject="201310699744.2",
+        sequence=2,
+        time=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
 
     async with TestKafkaBroker(broker) as br:
         await br.publish(b'{"a":2}', TOPIC, key=b"201310699744.2", headers=meta.headers())
@@ -118,13 +136,15 @@ async def test_a_body_that_is_not_json_is_dead_lettered_not_redelivered() -> Non
     publisher = _Publisher()
     broker = KafkaBroker()
     consumer = ReliableConsumer(
-        group="g", topics=[TOPIC], handler=handler,
+        group="g",
+        topics=[TOPIC],
+        handler=handler,
         dead_letters=DeadLetterStore(_EmptyCollection()),  # type: ignore[arg-type]
-        publisher=publisher, policy=RetryPolicy(max_attempts=1, backoff_seconds=0, transient_retry_seconds=0),
-    )  # fmt: skip
+        publisher=publisher,
+        policy=RetryPolicy(max_attempts=1, backoff_seconds=0, transient_retry_seconds=0),
+    )
     consumer.subscribe(broker)
-    meta = EventMeta(id="e-1", source="/patentflow/test", type="t.v1", subject="s", sequence=1,
-                     time=datetime.now(UTC))  # fmt: skip
+    meta = EventMeta(id="e-1", source="/patentflow/test", type="t.v1", subject="s", sequence=1, time=datetime.now(UTC))
 
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(b"{not json", TOPIC, key=b"s", headers=meta.headers())
@@ -144,9 +164,19 @@ async def test_null_and_binary_header_values_are_parsed_and_the_original_record_
 
     from patentflow.kit.consumer import _tolerant_parser
 
-    record = ConsumerRecord(topic=TOPIC, partition=0, offset=3, timestamp=0, timestamp_type=0, key=b"k",
-                            value=b"{}", checksum=None, serialized_key_size=1, serialized_value_size=2,
-                            headers=[("ce_id", b"e"), ("x-null", None), ("x-bin", b"\xff")])  # fmt: skip
+    record = ConsumerRecord(
+        topic=TOPIC,
+        partition=0,
+        offset=3,
+        timestamp=0,
+        timestamp_type=0,
+        key=b"k",
+        value=b"{}",
+        checksum=None,
+        serialized_key_size=1,
+        serialized_value_size=2,
+        headers=[("ce_id", b"e"), ("x-null", None), ("x-bin", b"\xff")],
+    )
     faststream_parser = AioKafkaParser(msg_class=KafkaAckableMessage, regex=None)
 
     with pytest.raises(AttributeError):

@@ -17,8 +17,13 @@ from patentflow.localinfra.processes import InfraError, ManagedProcess, free_por
 
 @pytest.fixture
 def cfg(tmp_path: Path) -> InfraConfig:
-    return InfraConfig(cache_dir=tmp_path / "cache", data_dir=tmp_path / "data", kafka_port=free_port(),
-                       controller_port=free_port(), mongo_port=free_port())  # fmt: skip
+    return InfraConfig(
+        cache_dir=tmp_path / "cache",
+        data_dir=tmp_path / "data",
+        kafka_port=free_port(),
+        controller_port=free_port(),
+        mongo_port=free_port(),
+    )
 
 
 @pytest.fixture

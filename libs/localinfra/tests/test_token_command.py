@@ -13,8 +13,9 @@ from patentflow.localinfra.config import InfraConfig
 from patentflow.localinfra.infra import auth_secret
 
 
-def test_issues_a_token_the_services_accept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_issues_a_token_the_services_accept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("PATENTFLOW_AUTH_SECRET", raising=False)
 
     code = main(
@@ -28,8 +29,9 @@ def test_issues_a_token_the_services_accept(tmp_path: Path, monkeypatch: pytest.
     assert principal.scope.institution == "12100000400000624D"
 
 
-def test_a_bad_scope_is_refused_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_a_bad_scope_is_refused_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("PATENTFLOW_AUTH_SECRET", raising=False)
 
     code = main(["--data-dir", str(tmp_path), "token", "--role", "province_office", "--province", "99"])

@@ -77,8 +77,9 @@ def test_a_row_with_an_inventory_record_is_one_change_equal_to_record_then_fill(
 
 
 def test_a_record_past_its_term_is_recorded_as_expired() -> None:
-    decision = domain.record_patent(None, PatentCreate(**body(application_number="201320699744.8")), OWNER,
-                                    by="admin", today=TODAY)  # fmt: skip
+    decision = domain.record_patent(
+        None, PatentCreate(**body(application_number="201320699744.8")), OWNER, by="admin", today=TODAY
+    )
 
     assert decision.state["legal_status"] == "expired"  # utility model filed 2013: ten years ended 2023-12-17
 
@@ -141,9 +142,13 @@ def test_rejects_bad_inventory_records(changes: dict[str, Any], text: str) -> No
 
 
 def test_inventory_record_keeps_intents_unique_and_ordered() -> None:
-    record = InventoryRecordInput(conversion_intents=["self_use", "transfer", "transfer"],
-                                  implementation_status="licensed", trl=7, self_grade=5,
-                                  industry_codes=["I6511", "C"])  # fmt: skip
+    record = InventoryRecordInput(
+        conversion_intents=["self_use", "transfer", "transfer"],
+        implementation_status="licensed",
+        trl=7,
+        self_grade=5,
+        industry_codes=["I6511", "C"],
+    )
 
     assert [i.value for i in record.conversion_intents] == ["transfer", "self_use"]
 

@@ -11,12 +11,15 @@ from patentflow.contracts.events.common import PatentType
 from patentflow.contracts.events.inventory_enums import LegalStatus
 from patentflow.inventory import domain, legal
 from patentflow.inventory.models import LegalStatusInput
-from patentflow.kit.aggregates import Aggregate
+from patentflow.kit.decisions import Aggregate
 
 from .helpers import after, record_input, recorded
 
-FUNDED = {"state_funded": True, "state_funding": {"project_number": "2015AA001", "funder": "科技部"},
-          "grant_date": "2016-05-04"}  # fmt: skip
+FUNDED = {
+    "state_funded": True,
+    "state_funding": {"project_number": "2015AA001", "funder": "科技部"},
+    "grant_date": "2016-05-04",
+}
 
 
 @pytest.mark.parametrize(
@@ -67,15 +70,25 @@ def test_sweep_raises_the_flag_when_the_five_years_pass() -> None:
 @pytest.mark.parametrize(
     ("action", "reason"),
     [
-        (lambda a: domain.fill_inventory(a, record_input(implementation_status="licensed"), by="x",
-                                         today=date(2026, 1, 1)), "implemented"),
+        (
+            lambda a: domain.fill_inventory(
+                a, record_input(implementation_status="licensed"), by="x", today=date(2026, 1, 1)
+            ),
+            "implemented",
+        ),
         (lambda a: domain.record_justification(a, "涉密，暂不实施", by="x", today=date(2026, 1, 1)), "justified"),
-        (lambda a: domain.change_legal_status(a, LegalStatusInput(status=LegalStatus.TERMINATED,
-                                                                  effective_date=date(2025, 12, 1)),
-                                              by="x", today=date(2026, 1, 1)), "not_in_force"),
+        (
+            lambda a: domain.change_legal_status(
+                a,
+                LegalStatusInput(status=LegalStatus.TERMINATED, effective_date=date(2025, 12, 1)),
+                by="x",
+                today=date(2026, 1, 1),
+            ),
+            "not_in_force",
+        ),
     ],
     ids=["implementation-reported", "justification-recorded", "terminated"],
-)  # fmt: skip
+)
 def test_the_flag_clears_when_the_rule_no_longer_applies(action: object, reason: str) -> None:
     current = recorded(today=date(2026, 1, 1), **FUNDED)
     assert current.state["non_use_flagged"] is True
@@ -108,8 +121,14 @@ def test_an_unimplemented_record_keeps_the_flag() -> None:
 def test_an_imported_row_is_judged_once_with_its_inventory_record(status: str, flagged: bool) -> None:
     patent, owner = _create()
 
-    decision = domain.record_patent(None, patent, owner, by="import", today=date(2026, 1, 2),  # type: ignore[arg-type]
-                                    inventory=record_input(implementation_status=status))  # fmt: skip
+    decision = domain.record_patent(
+        None,
+        patent,
+        owner,
+        by="import",
+        today=date(2026, 1, 2),  # type: ignore[arg-type]
+        inventory=record_input(implementation_status=status),
+    )
 
     assert decision.state["non_use_flagged"] is flagged
     assert [isinstance(e, StateFundedNonUseFlagged) for e in decision.events] == [False, False, *([True] * flagged)]

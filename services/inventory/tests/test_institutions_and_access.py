@@ -8,9 +8,9 @@ from patentflow.contracts.access import Role, Scope
 from patentflow.contracts.reasons import ReasonCode
 from patentflow.inventory import access, institutions
 from patentflow.inventory.models import InstitutionCreate, InventorCreate, SchoolCreate
-from patentflow.kit.aggregates import Aggregate
-from patentflow.kit.auth import Principal
+from patentflow.kit.decisions import Aggregate
 from patentflow.kit.errors import RuleViolation
+from patentflow.kit.principal import Principal
 
 from .helpers import OWNER, after, recorded
 
@@ -18,15 +18,19 @@ CODE = OWNER.credit_code
 
 
 def registered() -> Aggregate:
-    decision = institutions.register(None, InstitutionCreate(credit_code=CODE, name="示范大学", kind="university",
-                                                              province="35", pilot=True), by="nat")  # fmt: skip
+    decision = institutions.register(
+        None,
+        InstitutionCreate(credit_code=CODE, name="示范大学", kind="university", province="35", pilot=True),
+        by="nat",
+    )
     return Aggregate(CODE, 1, 1, decision.state)
 
 
 def test_registers_once_with_schools_and_inventors() -> None:
     current = registered()
-    current = Aggregate(CODE, 2, 2, institutions.add_school(current, SchoolCreate(school_id="cs", name="计算机学院"),
-                                                            by="adm").state)  # fmt: skip
+    current = Aggregate(
+        CODE, 2, 2, institutions.add_school(current, SchoolCreate(school_id="cs", name="计算机学院"), by="adm").state
+    )
     decision = institutions.add_inventor(
         current, InventorCreate(inventor_id="inv-1", name="王五", school_id="cs"), by="adm"
     )
@@ -35,17 +39,31 @@ def test_registers_once_with_schools_and_inventors() -> None:
     assert decision.state["schools"] == {"cs": "计算机学院"}
     assert decision.state["inventors"]["inv-1"] == {"name": "王五", "school_id": "cs"}
     for call, code in (
-        (lambda: institutions.register(current, InstitutionCreate(credit_code=CODE, name="x", kind="other",
-                                                                   province="35"), by="n"),
-         ReasonCode.INSTITUTION_ALREADY_REGISTERED),
-        (lambda: institutions.add_school(current, SchoolCreate(school_id="cs", name="again"), by="a"),
-         ReasonCode.SCHOOL_ALREADY_EXISTS),
-        (lambda: institutions.add_inventor(current, InventorCreate(inventor_id="i2", name="x", school_id="law"), by="a"),
-         ReasonCode.UNKNOWN_SCHOOL),
-        (lambda: institutions.add_inventor(after(decision, current) if False else Aggregate(CODE, 3, 3, decision.state),
-                                           InventorCreate(inventor_id="inv-1", name="x"), by="a"),
-         ReasonCode.INVENTOR_ALREADY_EXISTS),
-    ):  # fmt: skip
+        (
+            lambda: institutions.register(
+                current, InstitutionCreate(credit_code=CODE, name="x", kind="other", province="35"), by="n"
+            ),
+            ReasonCode.INSTITUTION_ALREADY_REGISTERED,
+        ),
+        (
+            lambda: institutions.add_school(current, SchoolCreate(school_id="cs", name="again"), by="a"),
+            ReasonCode.SCHOOL_ALREADY_EXISTS,
+        ),
+        (
+            lambda: institutions.add_inventor(
+                current, InventorCreate(inventor_id="i2", name="x", school_id="law"), by="a"
+            ),
+            ReasonCode.UNKNOWN_SCHOOL,
+        ),
+        (
+            lambda: institutions.add_inventor(
+                after(decision, current) if False else Aggregate(CODE, 3, 3, decision.state),
+                InventorCreate(inventor_id="inv-1", name="x"),
+                by="a",
+            ),
+            ReasonCode.INVENTOR_ALREADY_EXISTS,
+        ),
+    ):
         with pytest.raises(RuleViolation) as caught:
             call()
         assert caught.value.reason.code is code
@@ -80,9 +98,19 @@ def who(role: Role, **scope: str) -> Principal:
         (who(Role.SCHOOL_REVIEWER, school="law", institution=CODE), False, False, False, False),
         (who(Role.ENTERPRISE, enterprise="91350100M000100Y43"), False, False, False, False),
     ],
-    ids=["national", "own-province", "other-province", "own-institution", "other-institution", "own-inventor",
-         "other-inventor", "own-school", "other-school", "enterprise"],
-)  # fmt: skip
+    ids=[
+        "national",
+        "own-province",
+        "other-province",
+        "own-institution",
+        "other-institution",
+        "own-inventor",
+        "other-inventor",
+        "own-school",
+        "other-school",
+        "enterprise",
+    ],
+)
 def test_access_rules(principal: Principal, read: bool, fill: bool, school_review: bool, institution_act: bool) -> None:
     state = recorded().state
 

@@ -20,7 +20,7 @@ from patentflow.contracts.events.inventory_enums import LegalStatus, ReviewState
 from patentflow.contracts.reasons import ReasonCode
 from patentflow.inventory import domain
 from patentflow.inventory.models import LegalStatusInput
-from patentflow.kit.aggregates import Aggregate, Decision
+from patentflow.kit.decisions import Aggregate, Decision
 from patentflow.kit.errors import RuleViolation
 
 from .helpers import TODAY, after, in_state, record_input, recorded
@@ -67,10 +67,13 @@ def test_the_whole_way_into_the_pool_and_back() -> None:
     current = recorded()
     for make in (
         lambda a: domain.fill_inventory(a, record_input(), by="inv-1", today=TODAY),
-        STEPS["submit"], STEPS["return"],
+        STEPS["submit"],
+        STEPS["return"],
         lambda a: domain.fill_inventory(a, record_input(trl=7), by="inv-1", today=TODAY),
-        STEPS["submit"], STEPS["approve_by_school"], STEPS["approve_by_institution"],
-    ):  # fmt: skip
+        STEPS["submit"],
+        STEPS["approve_by_school"],
+        STEPS["approve_by_institution"],
+    ):
         current = after(make(current), current)
 
     assert current.state["review_state"] == "pooled"
@@ -152,14 +155,22 @@ def test_expired_and_invalidated_are_final(final: str) -> None:
 
 def test_a_terminated_patent_can_be_restored() -> None:
     current = recorded()
-    current = after(domain.change_legal_status(
-        current, LegalStatusInput(status=LegalStatus.TERMINATED, effective_date=date(2026, 1, 1)), by="i", today=TODAY
-    ), current)  # fmt: skip
+    current = after(
+        domain.change_legal_status(
+            current,
+            LegalStatusInput(status=LegalStatus.TERMINATED, effective_date=date(2026, 1, 1)),
+            by="i",
+            today=TODAY,
+        ),
+        current,
+    )
 
     decision = domain.change_legal_status(
-        current, LegalStatusInput(status=LegalStatus.VALID, effective_date=date(2026, 2, 1), reason="权利恢复"),
-        by="i", today=TODAY,
-    )  # fmt: skip
+        current,
+        LegalStatusInput(status=LegalStatus.VALID, effective_date=date(2026, 2, 1), reason="权利恢复"),
+        by="i",
+        today=TODAY,
+    )
 
     assert decision.state["legal_status"] == "valid"
 

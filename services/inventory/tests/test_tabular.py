@@ -8,8 +8,8 @@ import pytest
 from openpyxl import Workbook
 
 from patentflow.inventory.rows import parse_row
-from patentflow.inventory.sample import write_csv
 from patentflow.inventory.tabular import FormatError, rows
+from patentflow.testing.samples import write_csv
 
 HEADER = [
     "申请号",
@@ -80,11 +80,14 @@ def test_a_file_without_a_required_column_fails_as_a_whole(tmp_path: Path) -> No
         list(rows(path, path.name))
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("file.pdf", b"%PDF", "standard format is a .csv"),
-    ("file.csv", b"", "empty"),
-    ("file.xlsx", b"not a zip", "not a readable .xlsx"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("file.pdf", b"%PDF", "standard format is a .csv"),
+        ("file.csv", b"", "empty"),
+        ("file.xlsx", b"not a zip", "not a readable .xlsx"),
+    ],
+)
 def test_unreadable_files_say_why(tmp_path: Path, name: str, content: bytes, message: str) -> None:
     path = tmp_path / name
     path.write_bytes(content)

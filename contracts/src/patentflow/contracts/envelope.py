@@ -35,11 +35,15 @@ def source_of(service: str) -> str:
     return f"/patentflow/{service}"
 
 
+# Every event class, by its CloudEvents type, filled as the classes are defined: there is no list to forget.
+REGISTRY: dict[str, type[DomainEvent]] = {}
+
+
 class DomainEvent(BaseModel):
     """Base of every event payload: frozen, extra fields forbidden on write, documented field by field.
 
     A subclass names its CloudEvents type (versioned: a breaking change is a new type), its topic and the
-    field that holds the aggregate id (``ce_subject`` and the Kafka key).
+    field that holds the aggregate id (``ce_subject`` and the Kafka key); defining it registers it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -47,6 +51,22 @@ class DomainEvent(BaseModel):
     event_type: ClassVar[str]
     topic: ClassVar[Topic]
     subject_field: ClassVar[str]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Register the new event class under its type; a type defined twice is a programming error."""
+        super().__pydantic_init_subclass__(**kwargs)
+        if "event_type" not in cls.__dict__:
+            return  # an intermediate base, not an event
+        missing = [name for name in ("topic", "subject_field") if not hasattr(cls, name)]
+        if missing or not cls.event_type.startswith(TYPE_PREFIX):
+            raise TypeError(f"{cls.__name__} needs a {TYPE_PREFIX}… event_type, a topic and a subject_field")
+        if cls.subject_field not in cls.model_fields:
+            raise TypeError(f"{cls.__name__}.subject_field names no field: {cls.subject_field!r}")
+        other = REGISTRY.get(cls.event_type)
+        if other is not None and other.__qualname__ != cls.__qualname__:
+            raise TypeError(f"{cls.event_type} is defined twice: {other.__qualname__} and {cls.__qualname__}")
+        REGISTRY[cls.event_type] = cls
 
     def subject(self) -> str:
         """The aggregate id this event belongs to."""

@@ -1,12 +1,16 @@
 """Generates the JSON Schemas and the AsyncAPI 3.0 document from the contracts, and checks them for drift.
 
-Usage: ``python -m patentflow.contracts.schema write|check DIR`` (DIR is the repository's ``contracts/``).
+Which service sends an event is the contract's (its topic's owner); which services receive it is declared by
+each consumer's table in its service and handed in as :class:`Receive`. The platform document with every
+service's receives is written by ``python -m patentflow.catalog write|check DIR`` (``make contracts``).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,17 @@ from patentflow.contracts import envelope, topics
 from patentflow.contracts.events import ALL_EVENTS
 
 VERSION = "0.1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Receive:
+    """One consumer's use of one topic: which service, which consumer (group), which events it applies."""
+
+    service: str
+    consumer: str
+    topic: topics.Topic
+    events: tuple[type[envelope.DomainEvent], ...]
+    description: str = ""
 
 
 def _message_name(event: type[envelope.DomainEvent]) -> str:
@@ -29,16 +44,22 @@ def cloudevents_headers_schema() -> dict[str, Any]:
         envelope.H_SPECVERSION: {"const": envelope.SPEC_VERSION, "description": "CloudEvents version"},
         envelope.H_ID: {**string, "description": "Unique event id (UUID); duplicates share it"},
         envelope.H_SOURCE: {**string, "description": "Publishing service, e.g. /patentflow/inventory"},
-        envelope.H_TYPE: {**string, "description": "Versioned event type, e.g. cn.patentflow.inventory.PatentRecorded.v1"},
+        envelope.H_TYPE: {
+            **string,
+            "description": "Versioned event type, e.g. cn.patentflow.inventory.PatentRecorded.v1",
+        },
         envelope.H_TIME: {**string, "format": "date-time", "description": "When the change happened (RFC 3339)"},
         envelope.H_SUBJECT: {**string, "description": "Aggregate id, also the Kafka key"},
-        envelope.H_SEQUENCE: {**string, "pattern": "^[1-9][0-9]*$",
-                              "description": "Per-aggregate sequence in this source, from 1 without gaps"},
+        envelope.H_SEQUENCE: {
+            **string,
+            "pattern": "^[1-9][0-9]*$",
+            "description": "Per-aggregate sequence in this source, from 1 without gaps",
+        },
         envelope.H_CORRELATION: {**string, "description": "Id of the request or flow this event belongs to"},
         envelope.H_CAUSATION: {**string, "description": "Id of the command or event that caused this event"},
         envelope.H_TRACEPARENT: {**string, "description": "W3C trace context"},
         envelope.H_CONTENT_TYPE: {"const": envelope.CONTENT_TYPE},
-    }  # fmt: skip
+    }
     return {
         "type": "object",
         "title": "CloudEventHeaders",
@@ -59,8 +80,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     return out
 
 
-def asyncapi() -> dict[str, Any]:
-    """The AsyncAPI 3.0 document of every topic and event type."""
+def asyncapi(receives: Sequence[Receive] = ()) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of every topic and event type, with the receive operations of ``receives``."""
     _, defs = models_json_schema(
         [(e, "serialization") for e in ALL_EVENTS], ref_template="#/components/schemas/{model}"
     )
@@ -77,15 +98,33 @@ def asyncapi() -> dict[str, Any]:
             "title": topic.name,
             "description": f"{topic.description} Key: {topic.key}. Owner: {topic.owner.value}.",
             "messages": {_message_name(e): {"$ref": f"#/components/messages/{_message_name(e)}"} for e in events},
-            "bindings": {"kafka": {"partitions": topic.partitions, "bindingVersion": "0.5.0",
-                                   "topicConfiguration": {"retention.ms": topic.retention_ms}}},
-        }  # fmt: skip
+            "bindings": {
+                "kafka": {
+                    "partitions": topic.partitions,
+                    "bindingVersion": "0.5.0",
+                    "topicConfiguration": {"retention.ms": topic.retention_ms},
+                }
+            },
+        }
         if events:
             operations[f"{topic.owner.value}-publishes-{channel_id}"] = {
                 "action": "send",
                 "channel": {"$ref": f"#/channels/{channel_id}"},
                 "summary": f"{topic.owner.value} publishes to {topic.name}",
                 "messages": [{"$ref": f"#/channels/{channel_id}/messages/{_message_name(e)}"} for e in events],
+            }
+        for receive in (r for r in receives if r.topic is topic and r.events):
+            operations[f"{receive.service}-{receive.consumer}-receives-{channel_id}"] = {
+                "action": "receive",
+                "channel": {"$ref": f"#/channels/{channel_id}"},
+                "summary": f"{receive.service} ({receive.consumer}) applies these events of {topic.name}",
+                "description": receive.description
+                + f" Consumer group: patentflow.{receive.service}.{receive.consumer}.",
+                "messages": [
+                    {"$ref": f"#/channels/{channel_id}/messages/{_message_name(e)}"}
+                    for e in events
+                    if e in receive.events
+                ],
             }
         for event in events:
             messages[_message_name(event)] = {
@@ -113,9 +152,9 @@ def asyncapi() -> dict[str, Any]:
     }
 
 
-def rendered(directory: Path) -> dict[Path, str]:
+def rendered(directory: Path, receives: Sequence[Receive] = ()) -> dict[Path, str]:
     """Every generated file under ``directory`` with its exact text."""
-    files = {directory / "asyncapi.json": _dump(asyncapi())}
+    files = {directory / "asyncapi.json": _dump(asyncapi(receives))}
     for name, schema in json_schemas().items():
         files[directory / "schemas" / name] = _dump(schema)
     return files
@@ -125,13 +164,13 @@ def _dump(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], receives: Sequence[Receive] = ()) -> int:
     """Write or check the generated files; ``check`` exits 1 and names each file that drifted."""
     if len(argv) != 2 or argv[0] not in {"write", "check"}:
-        print("usage: python -m patentflow.contracts.schema write|check DIR", file=sys.stderr)
+        print("usage: python -m patentflow.catalog write|check DIR", file=sys.stderr)
         return 2
     directory = Path(argv[1])
-    files = rendered(directory)
+    files = rendered(directory, receives)
     if argv[0] == "write":
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -79,9 +79,11 @@ PLEDGES = Topic(
     "Pledge registrations, changes, cancellations, loans and risk compensation.",
 )
 EXPORTS = Topic(
-    "patentflow.projection.exports", Service.PROJECTION, "patent application number",
+    "patentflow.projection.exports",
+    Service.PROJECTION,
+    "patent application number",
     "The integrated patent view in the standard exchange format, for provincial and partner platforms.",
-)  # fmt: skip
+)
 
 CATALOGUE: tuple[Topic, ...] = (
     PATENTS,

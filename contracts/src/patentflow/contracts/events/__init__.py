@@ -1,8 +1,11 @@
-"""Every domain event type of the platform, registered by its CloudEvents type."""
+"""Every domain event type of the platform, registered by its CloudEvents type as its class is defined."""
 
 from __future__ import annotations
 
-from patentflow.contracts.envelope import DomainEvent
+import importlib
+import pkgutil
+
+from patentflow.contracts.envelope import REGISTRY, DomainEvent
 from patentflow.contracts.events.institutions import InstitutionRegistered, InventorAdded, SchoolAdded
 from patentflow.contracts.events.inventory import (
     EnteredConversionPool,
@@ -19,24 +22,17 @@ from patentflow.contracts.events.inventory import (
     WithdrawnFromPool,
 )
 
-ALL_EVENTS: tuple[type[DomainEvent], ...] = (
-    InstitutionRegistered,
-    SchoolAdded,
-    InventorAdded,
-    PatentRecorded,
-    PatentRecordCorrected,
-    InventoryRecordFilled,
-    InventorySubmitted,
-    InventoryApprovedBySchool,
-    EnteredConversionPool,
-    InventoryReturned,
-    WithdrawnFromPool,
-    LegalStatusChanged,
-    NonUseJustificationRecorded,
-    StateFundedNonUseFlagged,
-    StateFundedNonUseCleared,
-)
-EVENT_TYPES: dict[str, type[DomainEvent]] = {e.event_type: e for e in ALL_EVENTS}
+
+def _import_every_module() -> None:
+    # Defining an event class registers it (envelope.REGISTRY); importing every module here defines them all,
+    # including those of a module nobody imported by name yet.
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_import_every_module()
+EVENT_TYPES: dict[str, type[DomainEvent]] = REGISTRY
+ALL_EVENTS: tuple[type[DomainEvent], ...] = tuple(REGISTRY.values())
 
 __all__ = [
     "ALL_EVENTS",

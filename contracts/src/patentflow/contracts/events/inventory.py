@@ -41,6 +41,14 @@ class PatentRecorded(DomainEvent):
     state_funding: StateFunding | None = Field(None, description="The project declaration, when state-funded")
     source: RecordSource = Field(description="How the record arrived")
     recorded_by: str = Field(description="Subject of the account that recorded it")
+    legal_status: LegalStatus = Field(
+        LegalStatus.VALID,
+        description="Legal status on the day it was recorded: a patent past its term is recorded expired. Consumers "
+        "take it from here rather than derive it (events recorded before this field existed read as valid)",
+    )
+    expiry_date: date | None = Field(
+        None, description="Last day of protection by the statutory term from the filing date (term compensation aside)"
+    )
 
 
 class PatentRecordCorrected(DomainEvent):

@@ -35,5 +35,9 @@ async def replay(request: Request, group: str, subject: str) -> dict[str, Any]:
     if consumer is None:
         raise HTTPException(404, f"no consumer group {group!r} in this service")
     report = await consumer.replay(subject)
-    return {"subject": report.subject, "replayed": report.replayed, "remaining": report.remaining,
-            "error": report.error}  # fmt: skip
+    return {
+        "subject": report.subject,
+        "replayed": report.replayed,
+        "remaining": report.remaining,
+        "error": report.error,
+    }

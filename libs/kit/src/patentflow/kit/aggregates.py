@@ -11,12 +11,9 @@ multi-document transactions. Layout::
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
@@ -25,9 +22,9 @@ from pymongo.errors import DuplicateKeyError
 from patentflow.contracts.envelope import DomainEvent
 from patentflow.contracts.reasons import ReasonCode
 from patentflow.kit.cloudevents import new_event_id
+from patentflow.kit.decisions import Aggregate, CommandContext, Decide, Decision, Document, Outcome
 from patentflow.kit.errors import RuleViolation
 from patentflow.kit.guarded import GuardedWrites
-from patentflow.kit.mongo import Document
 
 KEEP_COMMANDS = 100
 MAX_CONFLICT_RETRIES = 5
@@ -36,54 +33,6 @@ MAX_CONFLICT_RETRIES = 5
 def utcnow() -> datetime:
     """Now, in UTC; injectable where tests need a clock."""
     return datetime.now(UTC)
-
-
-def fingerprint(payload: Any) -> str:
-    """A stable hash of a command's content, to tell a retry from a different request under the same key."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class CommandContext:
-    """Who sent a command and how its events are traced."""
-
-    principal: str
-    command_id: str
-    correlation_id: str
-    traceparent: str | None = None
-    idempotency_key: str | None = None
-    fingerprint: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Aggregate:
-    """A loaded aggregate."""
-
-    id: str
-    version: int
-    last_sequence: int
-    state: Document
-    commands: tuple[Document, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What a command decided: the new state, the events it causes and the answer to give (and replay)."""
-
-    state: Document
-    events: Sequence[DomainEvent]
-    response: Document
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """The answer to a command; ``replayed`` when an earlier identical command already produced it."""
-
-    response: Document
-    replayed: bool = False
-
-
-Decide = Callable[[Aggregate | None], Decision | Awaitable[Decision]]
 
 
 @dataclass
@@ -112,24 +61,35 @@ class AggregateStore:
         total = await self.collection.count_documents(query)
         cursor = self.collection.find(query, {"outbox": 0}).sort("_id", ASCENDING).skip(skip).limit(limit)
         docs = await cursor.to_list()
-        return total, [Aggregate(d["_id"], d["version"], d["last_sequence"], d["state"], tuple(d.get("commands", ())))
-                       for d in docs]  # fmt: skip
+        return total, [
+            Aggregate(d["_id"], d["version"], d["last_sequence"], d["state"], tuple(d.get("commands", ())))
+            for d in docs
+        ]
 
     async def ids(self, query: Document) -> list[str]:
         """Ids of the aggregates matching a query, for sweeps."""
         return [d["_id"] for d in await self.collection.find(query, {"_id": 1}).to_list()]
 
-    def new_document(self, aggregate_id: str, decision: Decision, ctx: CommandContext, *,
-                     bulk: Document | None = None) -> Document:  # fmt: skip
+    def new_document(
+        self, aggregate_id: str, decision: Decision, ctx: CommandContext, *, bulk: Document | None = None
+    ) -> Document:
         """The document a new aggregate is stored as.
 
         ``bulk`` (``{"collection", "chunk"}``) when a bulk writer publishes the events itself and records it in that
         chunk document: the relay leaves them alone, unless a later write comes first (see ``OutboxRelay``).
         """
         entries = [self._entry(e, i, ctx) for i, e in enumerate(decision.events, start=1)]
-        doc = {"_id": aggregate_id, "version": 1, "state": decision.state, "last_sequence": len(entries),
-               "commands": [], "updated_at": self.clock(), "outbox": entries,
-               "outbox_pending": bool(entries) and bulk is None, "published_sequence": 0}  # fmt: skip
+        doc = {
+            "_id": aggregate_id,
+            "version": 1,
+            "state": decision.state,
+            "last_sequence": len(entries),
+            "commands": [],
+            "updated_at": self.clock(),
+            "outbox": entries,
+            "outbox_pending": bool(entries) and bulk is None,
+            "published_sequence": 0,
+        }
         if bulk is not None:
             doc["bulk"] = {**bulk, "through": len(entries)}
         return doc
@@ -172,14 +132,29 @@ class AggregateStore:
         entries = [self._entry(e, last_sequence + i, ctx) for i, e in enumerate(decision.events, start=1)]
         commands = list(current.commands) if current else []
         if ctx.idempotency_key is not None:
-            record = {"key": ctx.idempotency_key, "principal": ctx.principal, "fingerprint": ctx.fingerprint,
-                      "response": decision.response, "at": self.clock()}  # fmt: skip
+            record = {
+                "key": ctx.idempotency_key,
+                "principal": ctx.principal,
+                "fingerprint": ctx.fingerprint,
+                "response": decision.response,
+                "at": self.clock(),
+            }
             commands = [*commands, record][-KEEP_COMMANDS:]
-        fields = {"state": decision.state, "last_sequence": last_sequence + len(entries), "commands": commands,
-                  "updated_at": self.clock()}  # fmt: skip
+        fields = {
+            "state": decision.state,
+            "last_sequence": last_sequence + len(entries),
+            "commands": commands,
+            "updated_at": self.clock(),
+        }
         if current is None:
-            doc = {"_id": aggregate_id, "version": 1, **fields, "outbox": entries, "outbox_pending": bool(entries),
-                   "published_sequence": 0}  # fmt: skip
+            doc = {
+                "_id": aggregate_id,
+                "version": 1,
+                **fields,
+                "outbox": entries,
+                "outbox_pending": bool(entries),
+                "published_sequence": 0,
+            }
             try:
                 await self.collection.insert_one(doc)
             except DuplicateKeyError:

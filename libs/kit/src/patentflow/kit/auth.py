@@ -8,9 +8,10 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from patentflow.contracts.access import REQUIRED_SCOPE, Role, Scope
+from patentflow.kit.principal import Principal
 
 ALGORITHM = "HS256"
 _bearer = HTTPBearer(auto_error=False, description="A token from `make token` (development) or your identity provider")
@@ -20,57 +21,43 @@ class InvalidToken(Exception):
     """The token is missing, malformed, expired, wrongly signed or carries an impossible role/scope."""
 
 
-class Principal(BaseModel):
-    """The caller, as its token says."""
-
-    model_config = ConfigDict(frozen=True)
-
-    sub: str
-    role: Role
-    scope: Scope
-
-    def acts_for_institution(self, credit_code: str) -> bool:
-        """May change records of this institution."""
-        return self.role is Role.NATIONAL_ADMIN or (
-            self.role is Role.INSTITUTION_ADMIN and self.scope.institution == credit_code
-        )
-
-    def listing_filter(self, *, institution_field: str, province_field: str) -> dict[str, str] | None:
-        """A store query for what this caller may list; {} for everything, None for nothing."""
-        if self.role in (Role.NATIONAL_ADMIN, Role.OPERATOR):
-            return {}
-        if self.role is Role.PROVINCE_OFFICE and self.scope.province:
-            return {province_field: self.scope.province}
-        if self.role is Role.INSTITUTION_ADMIN and self.scope.institution:
-            return {institution_field: self.scope.institution}
-        return None
-
-    def may_see(self, *, institution: str | None, province: str | None) -> bool:
-        """May read a non-public record owned by ``institution`` in ``province``."""
-        if self.role in (Role.NATIONAL_ADMIN, Role.OPERATOR):
-            return True
-        if self.role is Role.PROVINCE_OFFICE:
-            return province is not None and self.scope.province == province
-        if self.role is Role.INSTITUTION_ADMIN:
-            return institution is not None and self.scope.institution == institution
-        return False
-
-
-def issue_token(secret: str, *, sub: str, role: Role, scope: Scope, ttl: timedelta = timedelta(hours=12),
-                issuer: str = "patentflow", audience: str = "patentflow") -> str:  # fmt: skip
+def issue_token(
+    secret: str,
+    *,
+    sub: str,
+    role: Role,
+    scope: Scope,
+    ttl: timedelta = timedelta(hours=12),
+    issuer: str = "patentflow",
+    audience: str = "patentflow",
+) -> str:
     """A signed token for ``sub``; refuses a scope the role cannot have."""
     _check_scope(role, scope)
     now = datetime.now(UTC)
-    claims = {"sub": sub, "role": role.value, "scope": scope.model_dump(exclude_none=True),
-              "iat": now, "nbf": now, "exp": now + ttl, "iss": issuer, "aud": audience}  # fmt: skip
+    claims = {
+        "sub": sub,
+        "role": role.value,
+        "scope": scope.model_dump(exclude_none=True),
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+        "iss": issuer,
+        "aud": audience,
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def verify_token(token: str, secret: str, *, issuer: str = "patentflow", audience: str = "patentflow") -> Principal:
     """The principal of a valid token, or :class:`InvalidToken`."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer, audience=audience,
-                            options={"require": ["exp", "iat", "sub", "iss", "aud"]})  # fmt: skip
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=issuer,
+            audience=audience,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+        )
         principal = Principal(sub=claims["sub"], role=claims["role"], scope=Scope(**claims.get("scope", {})))
     except (jwt.PyJWTError, ValidationError, KeyError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
@@ -94,9 +81,11 @@ async def current_principal(
     settings = request.app.state.runtime.settings
     try:
         principal = verify_token(
-            credentials.credentials, settings.auth_secret.get_secret_value(),
-            issuer=settings.auth_issuer, audience=settings.auth_audience,
-        )  # fmt: skip
+            credentials.credentials,
+            settings.auth_secret.get_secret_value(),
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+        )
     except InvalidToken as exc:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}", headers=challenge) from exc
     request.state.principal = principal

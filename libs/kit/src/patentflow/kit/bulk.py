@@ -21,7 +21,8 @@ import structlog
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from patentflow.kit.aggregates import AggregateStore, CommandContext, Decision
+from patentflow.kit.aggregates import AggregateStore
+from patentflow.kit.decisions import CommandContext, Decision
 from patentflow.kit.mongo import Document
 from patentflow.kit.outbox import Publisher, to_record
 
@@ -71,9 +72,20 @@ class BulkCreator:
             given.add(aggregate_id)
             docs.append(self._store.new_document(aggregate_id, decision, ctx, bulk=mark))
         attempt = uuid.uuid4().hex
-        await self._writes.update_if(self._chunks, chunk_id, {}, {"$set": {"ids": [d["_id"] for d in docs],
-                                     "published": False, "attempt": attempt, "at": datetime.now(UTC)}},
-                                     upsert=True)  # fmt: skip
+        await self._writes.update_if(
+            self._chunks,
+            chunk_id,
+            {},
+            {
+                "$set": {
+                    "ids": [d["_id"] for d in docs],
+                    "published": False,
+                    "attempt": attempt,
+                    "at": datetime.now(UTC),
+                }
+            },
+            upsert=True,
+        )
         existing: set[str] = set()
         if docs:
             try:
@@ -88,8 +100,9 @@ class BulkCreator:
         if earlier is not None and not earlier.get("published") and existing:
             entries += await self._unsent(chunk_id, sorted(existing))  # what an earlier attempt wrote, maybe unsent
         events = await self._publish(entries)
-        await self._writes.update_if(self._chunks, chunk_id, {"attempt": attempt},
-                                     {"$set": {"published": True, "created": len(created)}})  # fmt: skip
+        await self._writes.update_if(
+            self._chunks, chunk_id, {"attempt": attempt}, {"$set": {"published": True, "created": len(created)}}
+        )
         return ChunkResult([d["_id"] for d in created], sorted(existing | repeated), events)
 
     async def _publish(self, entries: Sequence[Document]) -> int:
@@ -103,8 +116,9 @@ class BulkCreator:
         """The first events of this chunk's aggregates among ``ids`` that the relay has not published since."""
         entries: list[Document] = []
         for aggregate_id in ids:  # one lookup each: FerretDB indexes only an exact {_id}, an $in would scan
-            doc = await self._store.collection.find_one({"_id": aggregate_id}, {"outbox": 1, "published_sequence": 1,
-                                                                                "bulk": 1})  # fmt: skip
+            doc = await self._store.collection.find_one(
+                {"_id": aggregate_id}, {"outbox": 1, "published_sequence": 1, "bulk": 1}
+            )
             bulk = (doc or {}).get("bulk") or {}
             if doc is None or bulk.get("chunk") != chunk_id:
                 continue  # never inserted, or created by another writer

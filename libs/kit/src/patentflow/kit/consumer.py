@@ -27,11 +27,25 @@ from patentflow.contracts.topics import dead_letter_topic
 from patentflow.kit import metrics
 from patentflow.kit.cloudevents import InvalidEnvelope, ReceivedEvent, parse_event
 from patentflow.kit.deadletters import DeadLetter, DeadLetterStore
+from patentflow.kit.eventmap import EventMap
 from patentflow.kit.outbox import Publisher
 
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[ReceivedEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerSpec:
+    """A consumer a service runs: its name (the group is ``patentflow.<service>.<name>``), topics and handler;
+    ``table`` is the event table it was built from, which the contract documents and the tests check."""
+
+    name: str
+    topics: Sequence[str]
+    handler: Handler
+    table: EventMap | None = None
+
+
 # Failures of the infrastructure, not of the event: wait and let Kafka redeliver, never dead-letter.
 TRANSIENT: tuple[type[BaseException], ...] = (ConnectionFailure, KafkaConnectionError, KafkaTimeoutError)
 
@@ -112,16 +126,23 @@ class ReliableConsumer:
         try:
             try:
                 event = parse_event(
-                    headers=record.headers or (), value=record.value, topic=record.topic,
-                    partition=record.partition, offset=record.offset, key=record.key,
-                )  # fmt: skip
+                    headers=record.headers or (),
+                    value=record.value,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                )
             except InvalidEnvelope as exc:
                 await self._dead_letter(record, None, exc, attempts=1, reason="invalid")
                 return
             structlog.contextvars.bind_contextvars(
-                event_id=event.meta.id, event_type=event.meta.type, subject=event.meta.subject,
-                correlation_id=event.meta.correlation_id, causation_id=event.meta.causation_id,
-            )  # fmt: skip
+                event_id=event.meta.id,
+                event_type=event.meta.type,
+                subject=event.meta.subject,
+                correlation_id=event.meta.correlation_id,
+                causation_id=event.meta.causation_id,
+            )
             async with self._lock:
                 if self.dead_letters.is_parked(self.group, event.meta.subject):
                     await self._dead_letter(record, event, None, attempts=0, reason="parked")
@@ -129,9 +150,16 @@ class ReliableConsumer:
             await self._apply_with_retries(record, event)
         finally:
             structlog.contextvars.unbind_contextvars(
-                "topic", "partition", "offset", "group", "event_id", "event_type", "subject",
-                "correlation_id", "causation_id",
-            )  # fmt: skip
+                "topic",
+                "partition",
+                "offset",
+                "group",
+                "event_id",
+                "event_type",
+                "subject",
+                "correlation_id",
+                "causation_id",
+            )
 
     async def _apply_with_retries(self, record: Any, event: ReceivedEvent) -> None:
         attempt = 0
@@ -184,22 +212,37 @@ class ReliableConsumer:
             else:
                 behind = letters[0]["event_id"] if letters else None
         letter = DeadLetter(
-            group=self.group, subject=subject, topic=record.topic, partition=record.partition,
-            offset=record.offset, key=record.key, value=record.value or b"", headers=list(record.headers or ()),
+            group=self.group,
+            subject=subject,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value or b"",
+            headers=list(record.headers or ()),
             status="parked" if reason == "parked" else "failed",
             error_type=(exc.name if isinstance(exc, _Stored) else type(exc).__name__) if exc else "Parked",
             error=str(exc) if exc else f"parked behind an earlier failed event of {subject}",
-            attempts=attempts, event_id=event.meta.id if event else None,
-            event_type=event.meta.type if event else None, parked_behind=behind,
-        )  # fmt: skip
+            attempts=attempts,
+            event_id=event.meta.id if event else None,
+            event_type=event.meta.type if event else None,
+            parked_behind=behind,
+        )
         # Stored first, published second: a crash in between republishes (same ids), never loses.
         await self.dead_letters.record(letter)
         headers = dict(_text_headers(letter.headers))
-        headers.update({
-            "dlq_reason": reason, "dlq_error_type": letter.error_type, "dlq_error_message": letter.error[:2000],
-            "dlq_attempts": str(attempts), "dlq_consumer_group": self.group, "dlq_original_topic": record.topic,
-            "dlq_original_partition": str(record.partition), "dlq_original_offset": str(record.offset),
-        })  # fmt: skip
+        headers.update(
+            {
+                "dlq_reason": reason,
+                "dlq_error_type": letter.error_type,
+                "dlq_error_message": letter.error[:2000],
+                "dlq_attempts": str(attempts),
+                "dlq_consumer_group": self.group,
+                "dlq_original_topic": record.topic,
+                "dlq_original_partition": str(record.partition),
+                "dlq_original_offset": str(record.offset),
+            }
+        )
         if behind:
             headers["dlq_parked_behind"] = behind
         await self.publisher.send_all([(self.dead_letter_topic, record.key or b"", letter.value, headers)])
@@ -215,9 +258,13 @@ class ReliableConsumer:
                 headers = self.dead_letters.headers_of(letter)
                 try:
                     event = parse_event(
-                        headers=headers, value=bytes(letter["value"]), topic=letter["topic"],
-                        partition=letter["partition"], offset=letter["offset"], key=letter.get("key"),
-                    )  # fmt: skip
+                        headers=headers,
+                        value=bytes(letter["value"]),
+                        topic=letter["topic"],
+                        partition=letter["partition"],
+                        offset=letter["offset"],
+                        key=letter.get("key"),
+                    )
                     await self.handler(event)
                 except Exception as exc:
                     await self.dead_letters.mark(letter["_id"], "failed", error=str(exc), error_type=type(exc).__name__)

@@ -71,14 +71,24 @@ class DeadLetterStore:
     async def record(self, letter: DeadLetter) -> None:
         """Store a dead letter; storing the same record twice keeps one."""
         doc: Document = {
-            "group": letter.group, "subject": letter.subject, "topic": letter.topic, "partition": letter.partition,
-            "offset": letter.offset, "key": letter.key, "value": letter.value,
+            "group": letter.group,
+            "subject": letter.subject,
+            "topic": letter.topic,
+            "partition": letter.partition,
+            "offset": letter.offset,
+            "key": letter.key,
+            "value": letter.value,
             # Sub-documents, not pairs: FerretDB 1.x stores no arrays nested in arrays.
-            "headers": [{"name": name, "value": value} for name, value in letter.headers], "status": letter.status,
-            "error_type": letter.error_type, "error": letter.error, "attempts": letter.attempts,
-            "event_id": letter.event_id, "event_type": letter.event_type, "parked_behind": letter.parked_behind,
+            "headers": [{"name": name, "value": value} for name, value in letter.headers],
+            "status": letter.status,
+            "error_type": letter.error_type,
+            "error": letter.error,
+            "attempts": letter.attempts,
+            "event_id": letter.event_id,
+            "event_type": letter.event_type,
+            "parked_behind": letter.parked_behind,
             "at": datetime.now(UTC),
-        }  # fmt: skip
+        }
         existing = await self._collection.find_one({"_id": letter.id}, {"status": 1})
         if existing is None:
             await self._collection.update_one({"_id": letter.id}, {"$setOnInsert": doc}, upsert=True)

@@ -28,3 +28,21 @@ class RuleViolation(Exception):
 
 class NotFound(Exception):
     """The record does not exist, or the caller may not know that it exists (answered alike: 404)."""
+
+
+class Forbidden(Exception):
+    """The caller may see the record but not do this to it (403)."""
+
+
+class InvalidInput(ValueError):
+    """Fields of a command that fail a check the wire model cannot make (one needing the service's clock or
+    its records); answered 422 in the same shape as a validation error, each field named."""
+
+    def __init__(self, *problems: tuple[str, str], location: str = "body") -> None:
+        self.problems = problems
+        self.location = location
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in problems))
+
+    def detail(self) -> list[dict[str, object]]:
+        """The ``detail`` of the 422 answer."""
+        return [{"loc": [self.location, name], "msg": reason, "type": "value_error"} for name, reason in self.problems]

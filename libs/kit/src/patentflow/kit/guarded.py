@@ -92,8 +92,15 @@ class GuardedWrites:
             found = self._locks[key] = asyncio.Lock()
         return found
 
-    async def update_if(self, collection: AsyncCollection[Document], doc_id: str, guard: Guard, update: Document, *,
-                        upsert: bool = False) -> bool:  # fmt: skip
+    async def update_if(
+        self,
+        collection: AsyncCollection[Document],
+        doc_id: str,
+        guard: Guard,
+        update: Document,
+        *,
+        upsert: bool = False,
+    ) -> bool:
         """Apply ``update`` if ``guard`` holds (with ``upsert``, also when the document is missing and the guard
         allows that). True if it was applied; raises nothing for a failed guard."""
         if self.compound:

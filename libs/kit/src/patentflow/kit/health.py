@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from patentflow.contracts.schema import asyncapi
+from patentflow.kit.eventmap import receives_of
 
 router = APIRouter(tags=["operations"])
 
@@ -34,8 +35,9 @@ async def ready(request: Request) -> JSONResponse:
         checks["kafka"] = f"unavailable: {type(exc).__name__}"
     checks["started"] = "ok" if runtime.started else "starting"
     healthy = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": checks},
-                        status_code=200 if healthy else 503)  # fmt: skip
+    return JSONResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status_code=200 if healthy else 503
+    )
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
@@ -44,6 +46,10 @@ async def prometheus(request: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of every topic and event type")
-async def asyncapi_document() -> dict[str, Any]:
-    return asyncapi()
+@router.get(
+    "/asyncapi.json",
+    summary="AsyncAPI 3.0 document of every topic and event type, with what this service receives",
+    description="The platform's document with every service's receive operations is contracts/asyncapi.json.",
+)
+async def asyncapi_document(request: Request) -> dict[str, Any]:
+    return asyncapi(receives_of(request.app.state.runtime.settings.service_name, request.app.state.tables))

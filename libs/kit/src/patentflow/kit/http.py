@@ -5,17 +5,19 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import structlog
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
 
-from patentflow.kit.aggregates import CommandContext, fingerprint
-from patentflow.kit.auth import Principal
-from patentflow.kit.errors import NotFound, RuleViolation
+from patentflow.kit.auth import CurrentPrincipal
+from patentflow.kit.decisions import CommandContext, Document, Outcome, fingerprint
+from patentflow.kit.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from patentflow.kit.principal import Principal
+from patentflow.kit.usecase import Actor
 
 MAX_JSON_BODY = 1 << 20  # commands are small; files arrive through upload endpoints that stream
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -64,17 +66,27 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_missing(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(status_code=status.HTTP_404_NOT_FOUND, content={"detail": str(exc) or "not found"})
 
+    async def on_forbidden(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(status_code=status.HTTP_403_FORBIDDEN, content={"detail": str(exc) or "forbidden"})
+
+    async def on_invalid(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, InvalidInput)
+        return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_ENTITY, content={"detail": exc.detail()})
+
     app.add_exception_handler(RuleViolation, on_rule)
     app.add_exception_handler(NotFound, on_missing)
+    app.add_exception_handler(Forbidden, on_forbidden)
+    app.add_exception_handler(InvalidInput, on_invalid)
 
 
 def command_context(request: Request, principal: Principal, payload: Any) -> CommandContext:
     """The context of a command: who, which ids to trace with, and its Idempotency-Key with a fingerprint."""
     key = request.headers.get("idempotency-key")
     if key is not None and not _KEY.match(key):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            [{"loc": ["header", "Idempotency-Key"], "msg": "1-200 printable ASCII characters",
-                              "type": "value_error"}])  # fmt: skip
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            [{"loc": ["header", "Idempotency-Key"], "msg": "1-200 printable ASCII characters", "type": "value_error"}],
+        )
     return CommandContext(
         principal=principal.sub,
         command_id=request.state.request_id,
@@ -83,3 +95,31 @@ def command_context(request: Request, principal: Principal, payload: Any) -> Com
         idempotency_key=key,
         fingerprint=fingerprint({"path": request.url.path, "method": request.method, "body": payload}),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a route knows about the HTTP side of a command: the caller, the request and the response to mark."""
+
+    principal: Principal
+    request: Request
+    response: Response
+
+    def actor(self, payload: Any = None) -> Actor:
+        """The caller and the command's context; ``payload`` (a body model or plain data) is fingerprinted."""
+        if hasattr(payload, "model_dump"):
+            payload = payload.model_dump(mode="json", exclude_unset=True)
+        return Actor(self.principal, command_context(self.request, self.principal, payload or {}))
+
+    def answer(self, outcome: Outcome) -> Document:
+        """The answer of a command; a replay of an earlier identical one says so in ``Idempotent-Replayed``."""
+        if outcome.replayed:
+            self.response.headers["Idempotent-Replayed"] = "true"
+        return outcome.response
+
+
+def _call(request: Request, response: Response, principal: CurrentPrincipal) -> Call:
+    return Call(principal, request, response)
+
+
+CommandCall = Annotated[Call, Depends(_call)]

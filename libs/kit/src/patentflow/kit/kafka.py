@@ -48,9 +48,15 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
 def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     """A plain aiokafka producer with the same guarantees, for bulk paths where FastStream's per-message work
     costs more than the send itself."""
-    return AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
-                            client_id=f"patentflow-{settings.service_name}-bulk", linger_ms=5, max_batch_size=512 * 1024,
-                            **connection_options(settings))  # fmt: skip
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        client_id=f"patentflow-{settings.service_name}-bulk",
+        linger_ms=5,
+        max_batch_size=512 * 1024,
+        **connection_options(settings),
+    )
 
 
 def _security(settings: ServiceSettings) -> BaseSecurity | None:
@@ -61,8 +67,10 @@ def _security(settings: ServiceSettings) -> BaseSecurity | None:
     password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
     user = settings.kafka_sasl_username or ""
     kinds: dict[str, type[BaseSecurity]] = {
-        "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512, "PLAIN": SASLPlaintext,
-    }  # fmt: skip
+        "SCRAM-SHA-256": SASLScram256,
+        "SCRAM-SHA-512": SASLScram512,
+        "PLAIN": SASLPlaintext,
+    }
     return kinds[settings.kafka_sasl_mechanism](  # type: ignore[call-arg]
         username=user, password=password, ssl_context=context, use_ssl=context is not None
     )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo import AsyncMongoClient
 
+from patentflow.kit.decisions import Document
 from patentflow.kit.settings import ServiceSettings
 
-Document = dict[str, Any]
+__all__ = ["Document", "make_mongo_client"]
 
 
 def make_mongo_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:

@@ -1,4 +1,8 @@
-"""Idempotent, ordered effects for consumers: apply an event only if it is the next one of its aggregate."""
+"""Idempotent, ordered effects for consumers: apply an event only if it is the next one of its aggregate.
+
+:class:`SequencedView` is the mechanism every consumer of a service is built from: a collection of one document
+per aggregate, changed by the mappings of an :class:`~patentflow.kit.eventmap.EventMap`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 
 from patentflow.kit.cloudevents import ReceivedEvent
+from patentflow.kit.consumer import ConsumerSpec
+from patentflow.kit.eventmap import EventMap
 from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.mongo import Document
 
@@ -48,3 +54,26 @@ async def apply_in_sequence(
     if current >= sequence:
         return False
     raise SequenceGap(subject, current + 1, sequence)
+
+
+class SequencedView:
+    """One document per aggregate, kept by the mappings of one event table, in sequence and exactly once."""
+
+    def __init__(
+        self, collection: AsyncCollection[Document], table: EventMap, writes: GuardedWrites | None = None
+    ) -> None:
+        self.collection = collection
+        self.table = table
+        self.writes = writes
+
+    async def apply(self, event: ReceivedEvent) -> None:
+        """Apply one event (duplicates are dropped, gaps raise :class:`SequenceGap`)."""
+        await apply_in_sequence(self.collection, event, self.table.update_for(event), self.writes)
+
+    async def get(self, aggregate_id: str) -> Document | None:
+        """The document of one aggregate (exactly ``{_id}``: the one filter FerretDB indexes)."""
+        return await self.collection.find_one({"_id": aggregate_id})
+
+    def consumer(self) -> ConsumerSpec:
+        """The consumer that keeps this view."""
+        return ConsumerSpec(self.table.name, self.table.topic_names, self.apply, self.table)

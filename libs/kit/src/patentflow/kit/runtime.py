@@ -1,58 +1,83 @@
-"""Wires one service: store, broker, outbox relay, consumers, HTTP app; ``create_service_app`` is its only entry."""
+"""Wires one service: infrastructure (store, broker, producer, clock), the service's typed dependencies, its
+outbox relay, consumers and periodic jobs, and the HTTP app; ``create_service_app`` is its only entry.
+
+A service has a composition root (``deps.py``): a function ``build(runtime) -> Service[Deps]`` that creates its
+dependencies from the runtime without I/O. Routes reach them through one ``Annotated`` dependency
+(:func:`dependency`); tests pass a runtime of fakes (``patentflow.testing.inprocess``) or a ``build`` of their own.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from patentflow.contracts import topics
 from patentflow.kit import admin, health, metrics
-from patentflow.kit.consumer import Handler, ReliableConsumer, RetryPolicy
+from patentflow.kit.aggregates import AggregateStore
+from patentflow.kit.clock import Clock
+from patentflow.kit.consumer import ConsumerSpec, ReliableConsumer, RetryPolicy
 from patentflow.kit.deadletters import DeadLetterStore
 from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.http import RequestContextMiddleware, install_error_handlers
 from patentflow.kit.kafka import ensure_topics, make_broker, make_producer
 from patentflow.kit.logging import configure_logging
 from patentflow.kit.mongo import Document, make_mongo_client
-from patentflow.kit.outbox import BrokerPublisher, OutboxRelay
+from patentflow.kit.outbox import BrokerPublisher, OutboxRelay, ProducerPublisher, Publisher
+from patentflow.kit.periodic import PeriodicJob, run_periodically
 from patentflow.kit.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 DEAD_LETTER_REFRESH_SECONDS = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class ConsumerSpec:
-    """A consumer a service runs: its name (the group is ``patentflow.<service>.<name>``), topics and handler."""
-
-    name: str
-    topics: Sequence[str]
-    handler: Handler
+D = TypeVar("D")
+__all__ = ["ConsumerSpec", "Runtime", "Service", "create_service_app", "dependency"]
 
 
 @dataclass
-class Runtime:
-    """Everything a running service holds; handlers reach it as ``request.app.state.runtime``."""
+class Service(Generic[D]):
+    """What a composition root returns: the typed dependencies and what the kit runs for them."""
 
-    settings: ServiceSettings
-    mongo: AsyncMongoClient[Document]
-    broker: KafkaBroker
-    outbox_collections: Sequence[str] = ()
-    consumers: list[ReliableConsumer] = field(default_factory=list)
-    relay: OutboxRelay | None = None
-    producer: Any = None  # a plain aiokafka producer for bulk paths, started with the service
-    started: bool = False
-    services: dict[str, object] = field(default_factory=dict)
-    writes: GuardedWrites = field(default_factory=GuardedWrites)
+    deps: D
+    outbox: Sequence[AggregateStore] = ()  # stores whose events the relay publishes
+    consumers: Sequence[ConsumerSpec] = ()
+    jobs: Sequence[PeriodicJob] = ()
+    start: Callable[[], Awaitable[None]] | None = None  # indexes, recovery of interrupted work; runs once connected
+
+
+class Runtime:
+    """The infrastructure of one service process: settings, store client, broker, bulk producer and clock.
+
+    Nothing connects before :meth:`connect` (called by the app's lifespan). A test runtime
+    (``patentflow.testing.inprocess.MemoryRuntime``) replaces the store and the broker with fakes.
+    """
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        mongo: AsyncMongoClient[Document] | None = None,
+        broker: KafkaBroker | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.mongo: AsyncMongoClient[Document] = mongo if mongo is not None else make_mongo_client(settings)
+        self.broker = broker if broker is not None else make_broker(settings)
+        self.clock = clock or Clock(settings.today)
+        self.writes = GuardedWrites()
+        self.producer: Any = None  # a plain aiokafka producer for bulk paths, started in connect()
+        self.consumers: list[ReliableConsumer] = []
+        self.relay: OutboxRelay | None = None
+        self.started = False
+        self.dead_letters = DeadLetterStore(self.db["dead_letters"])
 
     @property
     def db(self) -> AsyncDatabase[Document]:
@@ -64,14 +89,23 @@ class Runtime:
         """ce_source of this service's events."""
         return f"/patentflow/{self.settings.service_name}"
 
-    @property
-    def dead_letters(self) -> DeadLetterStore:
-        """Dead letters of this service's consumers."""
-        store = self.services.get("dead_letters")
-        if store is None:
-            store = self.services["dead_letters"] = DeadLetterStore(self.db["dead_letters"])
-        assert isinstance(store, DeadLetterStore)
-        return store
+    def collection(self, name: str) -> AsyncCollection[Document]:
+        """A collection of the service's own database."""
+        return self.db[name]
+
+    def aggregate_store(self, name: str) -> AggregateStore:
+        """An aggregate store over one collection whose writes wake the relay."""
+        return AggregateStore(
+            self.db[name], source=self.source, on_write=self.wake_relay, writes=self.writes, clock=self.clock.now
+        )
+
+    def bulk_publisher(self) -> Publisher:
+        """The publisher of bulk paths: batches filled per partition on the plain producer."""
+        return _Deferred(lambda: ProducerPublisher(self.producer))
+
+    def broker_publisher(self) -> Publisher:
+        """The publisher of the relay and the dead letters, on the FastStream broker."""
+        return BrokerPublisher(self.broker)
 
     def wake_relay(self, collection: str, aggregate_id: str) -> None:
         """Let the relay publish right after a write (``AggregateStore.on_write``)."""
@@ -82,10 +116,56 @@ class Runtime:
         """A consumer of this service by group id."""
         return next((c for c in self.consumers if c.group == group), None)
 
+    async def connect(self, dead_letter_topics: Sequence[str]) -> None:
+        """Ask the store how to write, start the bulk producer and create the topics."""
+        await self.writes.configure(self.mongo)
+        self.producer = make_producer(self.settings)
+        await self.producer.start()
+        await ensure_topics(self.settings, topics.CATALOGUE, dead_letter_topics)
+
+    async def close(self) -> None:
+        """Stop the producer and close the store client."""
+        if self.producer is not None:
+            await self.producer.stop()
+        await self.mongo.close()
+
     async def refresh_gauges(self) -> None:
         """Gauges read at scrape time."""
         if self.relay is not None:
             metrics.OUTBOX_BACKLOG.labels(service=self.settings.service_name).set(await self.relay.backlog())
+
+
+class _Deferred:
+    """A publisher made on first use (the producer exists only once the runtime has connected)."""
+
+    def __init__(self, make: Callable[[], Publisher]) -> None:
+        self._make = make
+        self._made: Publisher | None = None
+
+    def _publisher(self) -> Publisher:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    async def send_all(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> None:
+        """See :class:`Publisher`."""
+        await self._publisher().send_all(records)
+
+    async def send_each(self, records: Sequence[tuple[str, bytes, bytes, dict[str, str]]]) -> list[Exception | None]:
+        """See :class:`Publisher`."""
+        return await self._publisher().send_each(records)
+
+
+def dependency(kind: type[D]) -> Callable[[Request], D]:
+    """The FastAPI dependency that hands routes the service's typed dependencies (``Annotated[Deps, Depends(…)]``)."""
+
+    def deps(request: Request) -> D:
+        found = request.app.state.deps
+        if not isinstance(found, kind):
+            raise TypeError(f"the app was built with {type(found).__name__}, not {kind.__name__}")
+        return found
+
+    return deps
 
 
 def create_service_app(
@@ -93,47 +173,59 @@ def create_service_app(
     *,
     title: str,
     description: str,
+    build: Callable[[Runtime], Service[D]],
     routers: Sequence[APIRouter] = (),
-    outbox_collections: Sequence[str] = (),
-    consumers: Callable[[Runtime], Sequence[ConsumerSpec]] = lambda _: (),
-    on_startup: Callable[[Runtime], Awaitable[None]] | None = None,
-    background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = (),
+    runtime: Runtime | None = None,
 ) -> FastAPI:
     """A service's FastAPI app; Kafka and MongoDB connect in its lifespan, so tests configure before creating it."""
     configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
-    broker = make_broker(settings)
-    runtime = Runtime(settings, make_mongo_client(settings), broker, outbox_collections)
-    publisher = BrokerPublisher(broker)
-    policy = RetryPolicy(settings.consumer_max_attempts, settings.consumer_backoff_seconds,
-                         settings.consumer_backoff_max_seconds, settings.consumer_transient_retry_seconds)  # fmt: skip
-    for spec in consumers(runtime):
-        consumer = ReliableConsumer(f"patentflow.{settings.service_name}.{spec.name}", spec.topics, spec.handler,
-                                    runtime.dead_letters, publisher, policy)  # fmt: skip
-        consumer.subscribe(broker)
+    runtime = runtime or Runtime(settings)
+    service = build(runtime)
+    publisher = runtime.broker_publisher()
+    policy = RetryPolicy(
+        settings.consumer_max_attempts,
+        settings.consumer_backoff_seconds,
+        settings.consumer_backoff_max_seconds,
+        settings.consumer_transient_retry_seconds,
+    )
+    for spec in service.consumers:
+        group = f"patentflow.{settings.service_name}.{spec.name}"
+        consumer = ReliableConsumer(group, spec.topics, spec.handler, runtime.dead_letters, publisher, policy)
+        consumer.subscribe(runtime.broker)
         runtime.consumers.append(consumer)
-    if outbox_collections:
-        runtime.relay = OutboxRelay([runtime.db[name] for name in outbox_collections], publisher, source=runtime.source,
-                                    poll_seconds=settings.outbox_poll_seconds, batch=settings.outbox_batch,
-                                    writes=runtime.writes, sweep_seconds=settings.outbox_sweep_seconds)  # fmt: skip
+    if service.outbox:
+        runtime.relay = OutboxRelay(
+            [store.collection for store in service.outbox],
+            publisher,
+            source=runtime.source,
+            poll_seconds=settings.outbox_poll_seconds,
+            batch=settings.outbox_batch,
+            writes=runtime.writes,
+            sweep_seconds=settings.outbox_sweep_seconds,
+        )
+    jobs = [
+        *service.jobs,
+        PeriodicJob(
+            "dead-letter-refresh", DEAD_LETTER_REFRESH_SECONDS, lambda: _refresh_parked(runtime), wait_first=True
+        ),
+    ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
         try:
-            await runtime.writes.configure(runtime.mongo)
-            runtime.producer = make_producer(settings)
-            await runtime.producer.start()
+            await runtime.connect([c.dead_letter_topic for c in runtime.consumers])
             await runtime.dead_letters.ensure_indexes()
-            if on_startup is not None:
-                await on_startup(runtime)
-            await ensure_topics(settings, topics.CATALOGUE, [c.dead_letter_topic for c in runtime.consumers])
+            for store in service.outbox:
+                await store.ensure_indexes()
+            if service.start is not None:
+                await service.start()
             for consumer in runtime.consumers:
                 await runtime.dead_letters.load(consumer.group)
-            await broker.start()
+            await runtime.broker.start()
             if runtime.relay is not None and settings.outbox_relay_enabled:
                 tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
-            tasks.append(asyncio.create_task(_refresh_parked(runtime), name="dead-letter-refresh"))
-            tasks.extend(asyncio.create_task(job(runtime)) for job in background)
+            tasks.extend(asyncio.create_task(run_periodically(job), name=job.name) for job in jobs)
             runtime.started = True
             log.info("service started", http_port=settings.http_port, database=settings.database_name)
             yield
@@ -142,14 +234,14 @@ def create_service_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await broker.stop()
-            if runtime.producer is not None:
-                await runtime.producer.stop()
-            await runtime.mongo.close()
+            await runtime.broker.stop()
+            await runtime.close()
             log.info("service stopped")
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.deps = service.deps
+    app.state.tables = [spec.table for spec in service.consumers if spec.table is not None]
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
@@ -163,8 +255,5 @@ def create_service_app(
 async def _refresh_parked(runtime: Runtime) -> None:
     # After a rebalance another instance may have parked an aggregate we now own; the sequence guard in the
     # read models catches the gap in the meantime.
-    while True:
-        await asyncio.sleep(DEAD_LETTER_REFRESH_SECONDS)
-        for consumer in runtime.consumers:
-            with contextlib.suppress(Exception):
-                await runtime.dead_letters.load(consumer.group)
+    for consumer in runtime.consumers:
+        await runtime.dead_letters.load(consumer.group)

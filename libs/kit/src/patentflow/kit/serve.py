@@ -15,5 +15,4 @@ def serve(create_app: Callable[[], FastAPI], settings: ServiceSettings) -> None:
     """Serve until SIGINT/SIGTERM; uvicorn runs the lifespan, which drains consumers and the relay."""
     app = create_app()
     collector.tune()
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
-                access_log=False, lifespan="on")  # fmt: skip
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False, lifespan="on")

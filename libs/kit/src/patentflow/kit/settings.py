@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -41,14 +42,22 @@ class ServiceSettings(BaseSettings):
 
     outbox_relay_enabled: bool = Field(True, description="Off only to simulate a crash before publishing")
     outbox_poll_seconds: float = Field(0.5, gt=0, description="How often the relay looks for unsent events")
-    outbox_sweep_seconds: float = Field(600.0, gt=0, description="On FerretDB: how often the relay looks through "
-                                        "whole collections for events this process did not write")  # fmt: skip
+    outbox_sweep_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="On FerretDB: how often the relay looks through "
+        "whole collections for events this process did not write",
+    )
     outbox_batch: int = Field(500, ge=1, description="Aggregates relayed per pass")
 
     consumer_max_attempts: int = Field(5, ge=1, description="Attempts before an event goes to the dead-letter topic")
     consumer_backoff_seconds: float = Field(0.2, ge=0, description="First retry delay; doubles each attempt")
     consumer_backoff_max_seconds: float = Field(5.0, ge=0)
     consumer_transient_retry_seconds: float = Field(2.0, ge=0, description="Wait before redelivery after an outage")
+
+    today: date | None = Field(
+        None, description="A fixed day instead of the calendar, for the service and its validators (tests, what-if)"
+    )
 
     @property
     def database_name(self) -> str:
@@ -62,4 +71,6 @@ class ServiceSettings(BaseSettings):
             raise ValueError("PATENTFLOW_AUTH_SECRET must be set to at least 32 bytes (make token prints how)")
         if self.environment == "production" and DEV_SECRET_MARKER in secret:
             raise ValueError("PATENTFLOW_AUTH_SECRET is a development secret; set a real one in production")
+        if self.today is not None and self.environment == "production":
+            raise ValueError("PATENTFLOW_TODAY must not be set in production")
         return self

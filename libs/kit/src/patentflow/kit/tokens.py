@@ -27,8 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         scope = Scope(**{name: getattr(args, name) for name in Scope.model_fields if getattr(args, name)})
-        token = issue_token(secret, sub=args.sub or args.role, role=Role(args.role), scope=scope,
-                            ttl=timedelta(hours=args.hours))  # fmt: skip
+        token = issue_token(
+            secret, sub=args.sub or args.role, role=Role(args.role), scope=scope, ttl=timedelta(hours=args.hours)
+        )
     except (InvalidToken, ValueError) as exc:  # ValueError: a scope value such as a wrong province code
         print(f"cannot issue: {exc}", file=sys.stderr)
         return 2

@@ -41,8 +41,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, state in infra.status(cfg).items():
                 print(f"{name}: {state}")
         elif args.command == "env":
-            env = {"KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap, "MONGODB_URL": cfg.mongodb_url,
-                   **infra.service_env(cfg)}  # fmt: skip
+            env = {
+                "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap,
+                "MONGODB_URL": cfg.mongodb_url,
+                **infra.service_env(cfg),
+            }
             print("\n".join(f"export {k}={v}" for k, v in env.items()))
         elif args.command == "token":
             return _token(cfg, rest)

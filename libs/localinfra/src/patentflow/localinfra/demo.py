@@ -19,13 +19,31 @@ def application_number(year: int, kind: int, serial: int) -> str:
 
 
 INSTITUTIONS: list[dict[str, Any]] = [
-    {"credit_code": credit_code("12100000400000624"), "name": "示范理工大学", "province": "110000",
-     "kind": "university", "ministry": "MoE", "pilot": True},
-    {"credit_code": credit_code("12430000444876543"), "name": "湖南示范大学", "province": "430000",
-     "kind": "university", "ministry": None, "pilot": False},
-    {"credit_code": credit_code("12150000460012345"), "name": "内蒙古示范研究院", "province": "150000",
-     "kind": "research_institute", "ministry": None, "pilot": False},
-]  # fmt: skip
+    {
+        "credit_code": credit_code("12100000400000624"),
+        "name": "示范理工大学",
+        "province": "110000",
+        "kind": "university",
+        "ministry": "MoE",
+        "pilot": True,
+    },
+    {
+        "credit_code": credit_code("12430000444876543"),
+        "name": "湖南示范大学",
+        "province": "430000",
+        "kind": "university",
+        "ministry": None,
+        "pilot": False,
+    },
+    {
+        "credit_code": credit_code("12150000460012345"),
+        "name": "内蒙古示范研究院",
+        "province": "150000",
+        "kind": "research_institute",
+        "ministry": None,
+        "pilot": False,
+    },
+]
 
 _TOPICS = [
     ("一种基于深度学习的专利文本分类方法", "G06F 16/35", 1),
@@ -44,18 +62,23 @@ def patents() -> list[dict[str, Any]]:
     for institution in INSTITUTIONS:
         for title, ipc, kind in _TOPICS:
             serial += 1
-            out.append({
-                "application_number": application_number(2021, kind, serial),
-                "title": title,
-                "abstract": f"{title}。（演示数据）",
-                "ipc_main": ipc,
-                "filing_date": "2021-03-15",
-                "grant_date": "2022-06-10" if kind == 1 else "2021-11-02",
-                "owner_credit_code": institution["credit_code"],
-                "inventors": ["张三", "李四"],
-                "state_funded": serial % 2 == 0,
-                **({"state_funding": {"project_number": f"2020YFB{serial:04d}", "funder": "科技部"}}
-                   if serial % 2 == 0 else {}),
-                "source": "national_push",
-            })  # fmt: skip
+            out.append(
+                {
+                    "application_number": application_number(2021, kind, serial),
+                    "title": title,
+                    "abstract": f"{title}。（演示数据）",
+                    "ipc_main": ipc,
+                    "filing_date": "2021-03-15",
+                    "grant_date": "2022-06-10" if kind == 1 else "2021-11-02",
+                    "owner_credit_code": institution["credit_code"],
+                    "inventors": ["张三", "李四"],
+                    "state_funded": serial % 2 == 0,
+                    **(
+                        {"state_funding": {"project_number": f"2020YFB{serial:04d}", "funder": "科技部"}}
+                        if serial % 2 == 0
+                        else {}
+                    ),
+                    "source": "national_push",
+                }
+            )
     return out

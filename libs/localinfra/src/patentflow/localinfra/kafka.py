@@ -34,8 +34,11 @@ def install(cfg: InfraConfig) -> None:
     home.mkdir(parents=True, exist_ok=True)
     pom = (ASSETS / "kafka-pom.xml").read_text().replace("@KAFKA_VERSION@", KAFKA_VERSION)
     (home / "pom.xml").write_text(pom)
-    run_checked(["mvn", "-q", "-B", "dependency:copy-dependencies", "-DoutputDirectory=lib", "-DincludeScope=runtime"],
-                cwd=home, what="downloading Kafka from Maven Central")  # fmt: skip
+    run_checked(
+        ["mvn", "-q", "-B", "dependency:copy-dependencies", "-DoutputDirectory=lib", "-DincludeScope=runtime"],
+        cwd=home,
+        what="downloading Kafka from Maven Central",
+    )
     (home / "log4j2.properties").write_text((ASSETS / "log4j2.properties").read_text())
     (home / ".installed").write_text(KAFKA_VERSION)
 
@@ -45,32 +48,44 @@ def _process(cfg: InfraConfig) -> ManagedProcess:
 
 
 def _properties(cfg: InfraConfig, log_dir: Path) -> str:
-    return "\n".join([
-        "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.bootstrap.servers={cfg.host}:{cfg.controller_port}",
-        f"listeners=PLAINTEXT://{cfg.host}:{cfg.kafka_port},CONTROLLER://{cfg.host}:{cfg.controller_port}",
-        f"advertised.listeners=PLAINTEXT://{cfg.host}:{cfg.kafka_port}",
-        "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        f"log.dirs={log_dir}",
-        "num.partitions=1",
-        "offsets.topic.replication.factor=1",
-        "offsets.topic.num.partitions=10",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "group.initial.rebalance.delay.ms=0",
-        # Topics come from the catalogue with their settings; a typo must not create one.
-        "auto.create.topics.enable=false",
-        "",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.bootstrap.servers={cfg.host}:{cfg.controller_port}",
+            f"listeners=PLAINTEXT://{cfg.host}:{cfg.kafka_port},CONTROLLER://{cfg.host}:{cfg.controller_port}",
+            f"advertised.listeners=PLAINTEXT://{cfg.host}:{cfg.kafka_port}",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            f"log.dirs={log_dir}",
+            "num.partitions=1",
+            "offsets.topic.replication.factor=1",
+            "offsets.topic.num.partitions=10",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            # Topics come from the catalogue with their settings; a typo must not create one.
+            "auto.create.topics.enable=false",
+            "",
+        ]
+    )
 
 
 def _java_command(cfg: InfraConfig, main: str, *args: str) -> list[str]:
     home = cfg.kafka_home
-    return ["java", "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", f"-Dlog4j2.configurationFile={home / 'log4j2.properties'}",
-            f"-Dkafka.logs.dir={cfg.data_dir / 'kafka' / 'logs'}", "-cp", f"{home / 'lib'}/*", main, *args]  # fmt: skip
+    return [
+        "java",
+        "-Xms256m",
+        "-Xmx768m",
+        "-XX:+UseG1GC",
+        f"-Dlog4j2.configurationFile={home / 'log4j2.properties'}",
+        f"-Dkafka.logs.dir={cfg.data_dir / 'kafka' / 'logs'}",
+        "-cp",
+        f"{home / 'lib'}/*",
+        main,
+        *args,
+    ]
 
 
 def start(cfg: InfraConfig) -> None:
@@ -81,8 +96,10 @@ def start(cfg: InfraConfig) -> None:
         return
     for port in (cfg.kafka_port, cfg.controller_port):
         if port_in_use(cfg.host, port):
-            raise InfraError(f"port {port} is already in use by another process; stop it or set "
-                             "PATENTFLOW_KAFKA_PORT / PATENTFLOW_KAFKA_CONTROLLER_PORT")  # fmt: skip
+            raise InfraError(
+                f"port {port} is already in use by another process; stop it or set "
+                "PATENTFLOW_KAFKA_PORT / PATENTFLOW_KAFKA_CONTROLLER_PORT"
+            )
     root = cfg.data_dir / "kafka"
     log_dir = root / "data"
     (root / "logs").mkdir(parents=True, exist_ok=True)
@@ -92,13 +109,27 @@ def start(cfg: InfraConfig) -> None:
     if marker.exists():
         formatted = json.loads(marker.read_text())
         if formatted.get("controller_port") != cfg.controller_port:
-            raise InfraError(f"the Kafka data in {root} was formatted for controller port {formatted.get('controller_port')};"
-                             " use that port or another PATENTFLOW_DATA_DIR")  # fmt: skip
+            raise InfraError(
+                f"the Kafka data in {root} was formatted for controller port {formatted.get('controller_port')};"
+                " use that port or another PATENTFLOW_DATA_DIR"
+            )
     else:
         cluster = str(uuid.uuid4())[:22].replace("-", "A")
-        run_checked(_java_command(cfg, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster,
-                                  "-c", str(props), "--ignore-formatted"),
-                    cwd=root, what="formatting Kafka storage")  # fmt: skip
+        run_checked(
+            _java_command(
+                cfg,
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
+                "-t",
+                cluster,
+                "-c",
+                str(props),
+                "--ignore-formatted",
+            ),
+            cwd=root,
+            what="formatting Kafka storage",
+        )
         marker.write_text(json.dumps({"cluster": cluster, "controller_port": cfg.controller_port}))
     proc.start(_java_command(cfg, "kafka.Kafka", str(props)), cwd=root)
     wait_until(lambda: healthy(cfg), timeout=90, what="Kafka", process=proc)

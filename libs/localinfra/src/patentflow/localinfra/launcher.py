@@ -59,16 +59,26 @@ def start_services(cfg: InfraConfig, procs: list[ManagedProcess]) -> None:
             if port_in_use("127.0.0.1", svc.port):
                 raise InfraError(f"port {svc.port} for {svc.name} is in use by another process")
             # The data dir on the command line is how a later start recognises the process as its own.
-            proc.start([sys.executable, "-m", f"patentflow.{svc.name}", f"--data-dir={cfg.data_dir}"],
-                       env={**env, "PATENTFLOW_HTTP_PORT": str(svc.port)})  # fmt: skip
+            proc.start(
+                [sys.executable, "-m", f"patentflow.{svc.name}", f"--data-dir={cfg.data_dir}"],
+                env={**env, "PATENTFLOW_HTTP_PORT": str(svc.port)},
+            )
         procs.append(proc)
     for svc, proc in zip(SERVICES, procs, strict=True):
         wait_until(lambda url=svc.url: _ready(url), timeout=90, what=svc.name, process=proc)  # type: ignore[misc]
 
 
 def _post(url: str, token: str, body: dict[str, Any], key: str) -> int:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={  # noqa: S310
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Idempotency-Key": key})  # fmt: skip
+    request = urllib.request.Request(  # noqa: S310 - our own service on the loopback
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
             return int(response.status)
@@ -81,11 +91,17 @@ def load_demo(cfg: InfraConfig) -> dict[str, str]:
     secret = infra.auth_secret(cfg)
     tokens = {}
     for institution in demo.INSTITUTIONS:
-        token = issue_token(secret, sub=f"admin@{institution['credit_code']}", role=Role.INSTITUTION_ADMIN,
-                            scope=Scope(institution=institution["credit_code"]), ttl=timedelta(days=7))  # fmt: skip
+        token = issue_token(
+            secret,
+            sub=f"admin@{institution['credit_code']}",
+            role=Role.INSTITUTION_ADMIN,
+            scope=Scope(institution=institution["credit_code"]),
+            ttl=timedelta(days=7),
+        )
         tokens[institution["credit_code"]] = token
-    tokens["national_admin"] = issue_token(secret, sub="admin@national", role=Role.NATIONAL_ADMIN, scope=Scope(),
-                                           ttl=timedelta(days=7))  # fmt: skip
+    tokens["national_admin"] = issue_token(
+        secret, sub="admin@national", role=Role.NATIONAL_ADMIN, scope=Scope(), ttl=timedelta(days=7)
+    )
     statuses = [
         _post(f"{SERVICES[0].url}/institutions", tokens["national_admin"], i, f"demo-{i['credit_code']}")
         for i in demo.INSTITUTIONS

@@ -78,9 +78,14 @@ class ManagedProcess:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_file.open("ab")
         proc = subprocess.Popen(
-            list(command), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True,
-        )  # fmt: skip
+            list(command),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            start_new_session=True,
+        )
         log.close()
         self.pid_file.write_text(str(proc.pid))
         return proc.pid
@@ -151,8 +156,9 @@ def wait_until(check: Callable[[], bool], *, timeout: float, what: str, process:
 
 def run_checked(command: Sequence[str], *, cwd: Path, what: str, env: dict[str, str] | None = None) -> str:
     """Run an install step and return its standard output; on failure raise with its output."""
-    result = subprocess.run(list(command), cwd=cwd, capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}, check=False)  # fmt: skip
+    result = subprocess.run(
+        list(command), cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False
+    )
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip().splitlines()[-30:]
         raise InfraError(f"{what} failed ({' '.join(command)}):\n" + "\n".join(output))

@@ -66,9 +66,12 @@ def _containers() -> Iterator[Infrastructure]:
 def _local_processes(data_root: Path) -> Iterator[Infrastructure]:
     base = InfraConfig.from_env()
     cfg = InfraConfig(
-        cache_dir=base.cache_dir, data_dir=data_root / "infra", kafka_port=free_port(),
-        controller_port=free_port(), mongo_port=free_port(),
-    )  # fmt: skip
+        cache_dir=base.cache_dir,
+        data_dir=data_root / "infra",
+        kafka_port=free_port(),
+        controller_port=free_port(),
+        mongo_port=free_port(),
+    )
     infra.start(cfg)
     try:
         yield Infrastructure(cfg.kafka_bootstrap, cfg.mongodb_url, f"local processes ({cfg.data_dir})")

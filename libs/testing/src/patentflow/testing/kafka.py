@@ -45,9 +45,13 @@ async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -
 
 
 async def wait_for_records(
-    bootstrap: str, topic: str, predicate: Callable[[ConsumerRecord[bytes, bytes]], bool], *,
-    count: int = 1, timeout: float = 30.0,
-) -> list[ConsumerRecord[bytes, bytes]]:  # fmt: skip
+    bootstrap: str,
+    topic: str,
+    predicate: Callable[[ConsumerRecord[bytes, bytes]], bool],
+    *,
+    count: int = 1,
+    timeout: float = 30.0,
+) -> list[ConsumerRecord[bytes, bytes]]:
     """Poll until at least ``count`` records of ``topic`` satisfy ``predicate``."""
     deadline = time.monotonic() + timeout
     found: list[ConsumerRecord[bytes, bytes]] = []

@@ -34,8 +34,9 @@ class ServiceUnderTest:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{self.name}-{self.port}.log").open("ab")
         env = {**os.environ, **self.env, **extra_env, "PATENTFLOW_HTTP_PORT": str(self.port)}
-        self.process = subprocess.Popen([sys.executable, "-m", f"patentflow.{self.name}"], env=env,
-                                        stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"patentflow.{self.name}"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

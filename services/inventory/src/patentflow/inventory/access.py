@@ -1,11 +1,11 @@
-"""Who may do what with the inventory's records (DOMAIN.md "Who uses it"); answers are yes or no, no I/O."""
+"""Who may do what with the inventory's records (docs/domain.md, "Who uses it"); answers are yes or no, no I/O."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from patentflow.contracts.access import Role
-from patentflow.kit.auth import Principal
+from patentflow.kit.principal import Principal
 
 
 def may_register_institution(principal: Principal, province: str) -> bool:
@@ -62,3 +62,17 @@ def may_act_as_institution(principal: Principal, state: dict[str, Any]) -> bool:
 def may_record_legal_status(principal: Principal, state: dict[str, Any]) -> bool:
     """The register's data arrives from the national platform (an integrator) or the institution itself."""
     return principal.role is Role.INTEGRATOR or principal.acts_for_institution(_owner(state))
+
+
+def sees_institution(principal: Principal, data: dict[str, Any]) -> bool:
+    """May see an institution (its registry data or its coverage row): itself, its province, its ministry."""
+    return principal.may_see(institution=data["credit_code"], province=data["province"]) or (
+        principal.role is Role.MINISTRY
+        and principal.scope.ministry is not None
+        and principal.scope.ministry == data.get("ministry")
+    )
+
+
+def may_see_institution(principal: Principal, state: dict[str, Any]) -> bool:
+    """May see an institution aggregate."""
+    return sees_institution(principal, state["institution"])

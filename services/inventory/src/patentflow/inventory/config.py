@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from patentflow.kit.settings import ServiceSettings
 
@@ -20,12 +19,3 @@ class Settings(ServiceSettings):
     import_dir: Path = Field(
         Path(tempfile.gettempdir()) / "patentflow-imports", description="Uploaded files while imported"
     )
-    today: date | None = Field(
-        None, description="A fixed day instead of the calendar (tests, what-if); not in production"
-    )
-
-    @model_validator(mode="after")
-    def _no_fixed_day_in_production(self) -> Settings:
-        if self.today is not None and self.environment == "production":
-            raise ValueError("PATENTFLOW_TODAY must not be set in production")
-        return self

@@ -8,7 +8,7 @@ State of one patent aggregate::
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from patentflow.contracts.envelope import DomainEvent
@@ -28,9 +28,9 @@ from patentflow.contracts.events.inventory import (
 from patentflow.contracts.events.inventory_enums import IN_FORCE, LegalStatus, ReviewState
 from patentflow.contracts.reasons import ReasonCode
 from patentflow.inventory import five_year, legal
-from patentflow.inventory.models import InventoryRecordInput, LegalStatusInput, PatentCreate, PatentUpdate
-from patentflow.kit.aggregates import Aggregate, Decision
-from patentflow.kit.errors import RuleViolation
+from patentflow.inventory.commands import ChangeLegalStatus, CorrectPatent, InventoryRecord, RecordPatent
+from patentflow.kit.decisions import Aggregate, Decision
+from patentflow.kit.errors import InvalidInput, RuleViolation
 
 EDITABLE = frozenset({ReviewState.DRAFT, ReviewState.RETURNED, ReviewState.WITHDRAWN})
 SYSTEM = "system:inventory"
@@ -40,11 +40,19 @@ def public(number: str, version: int, state: dict[str, Any]) -> dict[str, Any]:
     """The answer about one patent."""
     patent = state["patent"]
     expiry = legal.expiry_date(PatentType(patent["patent_type"]), date.fromisoformat(patent["filing_date"]))
-    return {"application_number": number, "version": version, "record": patent, "inventory": state.get("inventory"),
-            "review_state": state["review_state"], "return_reason": state.get("return_reason"),
-            "legal_status": state["legal_status"], "legal_status_since": state["legal_status_since"],
-            "expiry_date": expiry.isoformat(), "non_use_flagged": state.get("non_use_flagged", False),
-            "non_use_justification": state.get("non_use_justification")}  # fmt: skip
+    return {
+        "application_number": number,
+        "version": version,
+        "record": patent,
+        "inventory": state.get("inventory"),
+        "review_state": state["review_state"],
+        "return_reason": state.get("return_reason"),
+        "legal_status": state["legal_status"],
+        "legal_status_since": state["legal_status_since"],
+        "expiry_date": expiry.isoformat(),
+        "non_use_flagged": state.get("non_use_flagged", False),
+        "non_use_justification": state.get("non_use_justification"),
+    }
 
 
 def _decide(current: Aggregate, state: dict[str, Any], events: list[DomainEvent], today: date) -> Decision:
@@ -57,23 +65,51 @@ def _decide(current: Aggregate, state: dict[str, Any], events: list[DomainEvent]
     )
 
 
-def record_patent(current: Aggregate | None, command: PatentCreate, owner: Owner, *, by: str, today: date,
-                  inventory: InventoryRecordInput | None = None) -> Decision:  # fmt: skip
+def check_dates(command: RecordPatent, today: date) -> None:
+    """Dates of a record that only the service's calendar can judge: none may lie after ``today``."""
+    problems = [
+        (name, "lies in the future")
+        for name, day in (("filing_date", command.filing_date), ("grant_date", command.grant_date))
+        if day is not None and day > today
+    ]
+    if problems:
+        raise InvalidInput(*problems)
+
+
+def record_patent(
+    current: Aggregate | None,
+    command: RecordPatent,
+    owner: Owner,
+    *,
+    by: str,
+    today: date,
+    inventory: InventoryRecord | None = None,
+) -> Decision:
     """Record a new master record for a registered institution; an application number is recorded once.
 
-    A batch import row may bring the inventory record along: then both are one change (two events, one
-    evaluation of the five-year rule), as if the record had been filled right after.
+    The first event tells consumers the state they need (legal status as of ``today``, expiry), so none of them
+    re-derives it. A batch import row may bring the inventory record along: then both are one change (two events,
+    one evaluation of the five-year rule), as if the record had been filled right after.
     """
     if current is not None:
         # Says only what the register already makes public: that this number is taken, not by whom.
         raise RuleViolation(ReasonCode.PATENT_ALREADY_RECORDED)
-    fields = command.model_dump(exclude={"owner_credit_code"})
-    event = PatentRecorded(**fields, owner=owner, recorded_by=by)
-    patent = dict(event.json_data())
-    status = legal.status_on(LegalStatus.VALID, event.patent_type, event.filing_date, today)
-    state = {"patent": patent, "inventory": None, "review_state": ReviewState.DRAFT.value, "return_reason": None,
-             "legal_status": status.value, "legal_status_since": (event.grant_date or event.filing_date).isoformat(),
-             "non_use_justification": None, "non_use_flagged": False}  # fmt: skip
+    check_dates(command, today)
+    status = legal.status_on(LegalStatus.VALID, command.patent_type, command.filing_date, today)
+    expiry = legal.expiry_date(command.patent_type, command.filing_date)
+    event = PatentRecorded(**command.fields(), owner=owner, recorded_by=by, legal_status=status, expiry_date=expiry)
+    patent = {k: v for k, v in event.json_data().items() if k not in ("legal_status", "expiry_date")}
+    since = expiry + timedelta(days=1) if status is LegalStatus.EXPIRED else (event.grant_date or event.filing_date)
+    state = {
+        "patent": patent,
+        "inventory": None,
+        "review_state": ReviewState.DRAFT.value,
+        "return_reason": None,
+        "legal_status": status.value,
+        "legal_status_since": since.isoformat(),
+        "non_use_justification": None,
+        "non_use_flagged": False,
+    }
     events: list[DomainEvent] = [event]
     if inventory is not None:
         filled = _filled(command.application_number, inventory, by)
@@ -82,21 +118,26 @@ def record_patent(current: Aggregate | None, command: PatentCreate, owner: Owner
     return _decide(Aggregate(command.application_number, 0, 0, {}), state, events, today)
 
 
-def correct_patent(current: Aggregate, command: PatentUpdate, *, by: str, today: date) -> Decision:
+def correct_patent(current: Aggregate, command: CorrectPatent, *, by: str, today: date) -> Decision:
     """Correct descriptive fields; a correction that changes nothing records nothing."""
-    changes = {name: getattr(command, name) for name in command.model_fields_set}
-    probe = PatentRecordCorrected(application_number=current.id, corrected=tuple(sorted(changes)), corrected_by=by,
-                                  **changes)  # fmt: skip
+    changes = dict(command.changes)
+    probe = PatentRecordCorrected(
+        application_number=current.id, corrected=tuple(sorted(changes)), corrected_by=by, **changes
+    )
     data = probe.model_dump(mode="json")
     changed = {k: data[k] for k in changes if current.state["patent"].get(k) != data[k]}
     if not changed:
         return _decide(current, current.state, [], today)
-    event = PatentRecordCorrected(application_number=current.id, corrected=tuple(sorted(changed)), corrected_by=by,
-                                  **{k: changes[k] for k in changed})  # fmt: skip
+    event = PatentRecordCorrected(
+        application_number=current.id,
+        corrected=tuple(sorted(changed)),
+        corrected_by=by,
+        **{k: changes[k] for k in changed},
+    )
     return _decide(current, {**current.state, "patent": {**current.state["patent"], **changed}}, [event], today)
 
 
-def fill_inventory(current: Aggregate, record: InventoryRecordInput, *, by: str, today: date) -> Decision:
+def fill_inventory(current: Aggregate, record: InventoryRecord, *, by: str, today: date) -> Decision:
     """Fill or change the inventory record while it is not under review or in the pool."""
     if ReviewState(current.state["review_state"]) not in EDITABLE:
         raise RuleViolation(ReasonCode.RECORD_UNDER_REVIEW, review_state=current.state["review_state"])
@@ -107,8 +148,8 @@ def fill_inventory(current: Aggregate, record: InventoryRecordInput, *, by: str,
     return _decide(current, {**current.state, "inventory": data}, [event], today)
 
 
-def _filled(number: str, record: InventoryRecordInput, by: str) -> InventoryRecordFilled:
-    return InventoryRecordFilled(application_number=number, filled_by=by, **record.model_dump())
+def _filled(number: str, record: InventoryRecord, by: str) -> InventoryRecordFilled:
+    return InventoryRecordFilled(application_number=number, filled_by=by, **record.fields())
 
 
 def _inventory_state(event: InventoryRecordFilled) -> dict[str, Any]:
@@ -168,21 +209,36 @@ def withdraw(current: Aggregate, reason: str, *, by: str, today: date) -> Decisi
     return _decide(current, state, [event], today)
 
 
-def change_legal_status(current: Aggregate, change: LegalStatusInput, *, by: str, today: date) -> Decision:
+def change_legal_status(current: Aggregate, change: ChangeLegalStatus, *, by: str, today: date) -> Decision:
     """Record a new legal status; a patent no longer in force leaves the pool with it."""
+    if change.effective_date > today:
+        raise InvalidInput(("effective_date", "lies in the future"))
     previous = LegalStatus(current.state["legal_status"])
     if previous in legal.FINAL:
         raise RuleViolation(ReasonCode.LEGAL_STATUS_FINAL, legal_status=previous.value)
     if change.status is previous:
         return _decide(current, current.state, [], today)
-    events: list[DomainEvent] = [LegalStatusChanged(application_number=current.id, status=change.status, previous=previous,
-                                                    effective_date=change.effective_date, reason=change.reason,
-                                                    changed_by=by)]  # fmt: skip
-    state = {**current.state, "legal_status": change.status.value,
-             "legal_status_since": change.effective_date.isoformat()}  # fmt: skip
+    events: list[DomainEvent] = [
+        LegalStatusChanged(
+            application_number=current.id,
+            status=change.status,
+            previous=previous,
+            effective_date=change.effective_date,
+            reason=change.reason,
+            changed_by=by,
+        )
+    ]
+    state = {
+        **current.state,
+        "legal_status": change.status.value,
+        "legal_status_since": change.effective_date.isoformat(),
+    }
     if change.status not in IN_FORCE and ReviewState(state["review_state"]) is ReviewState.POOLED:
-        events.append(WithdrawnFromPool(application_number=current.id, reason=f"legal status {change.status.value}",
-                                        withdrawn_by=SYSTEM))  # fmt: skip
+        events.append(
+            WithdrawnFromPool(
+                application_number=current.id, reason=f"legal status {change.status.value}", withdrawn_by=SYSTEM
+            )
+        )
         state["review_state"] = ReviewState.WITHDRAWN.value
     return _decide(current, state, events, today)
 
@@ -199,12 +255,14 @@ def record_justification(current: Aggregate, justification: str, *, by: str, tod
 def sweep(current: Aggregate, *, today: date) -> Decision:
     """The daily pass: expiry by the calendar, then the five-year rule."""
     patent = current.state["patent"]
-    now = legal.status_on(LegalStatus(current.state["legal_status"]), PatentType(patent["patent_type"]),
-                          date.fromisoformat(patent["filing_date"]), today)  # fmt: skip
+    now = legal.status_on(
+        LegalStatus(current.state["legal_status"]),
+        PatentType(patent["patent_type"]),
+        date.fromisoformat(patent["filing_date"]),
+        today,
+    )
     if now is LegalStatus(current.state["legal_status"]):
         return _decide(current, current.state, [], today)
     expiry = legal.expiry_date(PatentType(patent["patent_type"]), date.fromisoformat(patent["filing_date"]))
-    # model_construct: the system states a fact of its own calendar; "not in the future" is a check on callers.
-    day_after = date.fromordinal(expiry.toordinal() + 1)
-    change = LegalStatusInput.model_construct(status=now, effective_date=day_after, reason="term ended")
+    change = ChangeLegalStatus(status=now, effective_date=expiry + timedelta(days=1), reason="term ended")
     return change_legal_status(current, change, by=SYSTEM, today=today)

@@ -41,8 +41,9 @@ def evaluate(number: str, state: dict[str, Any], today: date) -> tuple[dict[str,
     flagged = bool(state.get("non_use_flagged"))
     if reason is None and not flagged:
         grant = date.fromisoformat(state["patent"]["grant_date"])
-        event = StateFundedNonUseFlagged(application_number=number, grant_date=grant, deadline=deadline(grant),
-                                         flagged_on=today)  # fmt: skip
+        event = StateFundedNonUseFlagged(
+            application_number=number, grant_date=grant, deadline=deadline(grant), flagged_on=today
+        )
         return {**state, "non_use_flagged": True}, [event]
     if reason is not None and flagged:
         cleared = StateFundedNonUseCleared(application_number=number, reason=reason, cleared_on=today)

@@ -19,9 +19,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from patentflow.inventory import domain, institutions
 from patentflow.inventory.rows import Problem, parse_row
 from patentflow.inventory.tabular import HEADER_OF, FormatError, rows
-from patentflow.kit.aggregates import AggregateStore, CommandContext, Decision
+from patentflow.kit.aggregates import AggregateStore
 from patentflow.kit.bulk import BulkCreator
-from patentflow.kit.errors import RuleViolation
+from patentflow.kit.decisions import CommandContext, Decision
+from patentflow.kit.errors import InvalidInput, RuleViolation
 from patentflow.kit.mongo import Document
 
 log = structlog.get_logger(__name__)
@@ -42,9 +43,16 @@ def _stable(patent: dict[str, Any]) -> dict[str, Any]:
 class Importer:
     """Runs imports for the inventory service; jobs, errors and chunks live in its own database."""
 
-    def __init__(self, *, patents: AggregateStore, registry: AggregateStore, bulk: BulkCreator,
-                 jobs: AsyncCollection[Document], errors: AsyncCollection[Document],
-                 clock: Callable[[], date]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        patents: AggregateStore,
+        registry: AggregateStore,
+        bulk: BulkCreator,
+        jobs: AsyncCollection[Document],
+        errors: AsyncCollection[Document],
+        clock: Callable[[], date],
+    ) -> None:
         self.patents, self.registry, self.bulk = patents, registry, bulk
         self.jobs, self.errors, self.clock = jobs, errors, clock
 
@@ -55,8 +63,10 @@ class Importer:
     async def interrupted(self) -> None:
         """At start-up: jobs a stopped process left unfinished fail, so that uploading the file again resumes them
         (chunks already published are skipped, rows already created count as unchanged)."""
-        await self.jobs.update_many({"status": {"$in": ["queued", "running"]}},
-                                    {"$set": {"status": "failed", "error": "interrupted; upload the file again to resume"}})  # fmt: skip
+        await self.jobs.update_many(
+            {"status": {"$in": ["queued", "running"]}},
+            {"$set": {"status": "failed", "error": "interrupted; upload the file again to resume"}},
+        )
 
     async def job(self, import_id: str) -> Document | None:
         """One import's job document."""
@@ -65,9 +75,23 @@ class Importer:
     async def register(self, import_id: str, *, institution: str, filename: str, by: str, size: int) -> Document:
         """The job of an upload; an upload of the same file for the same institution finds its earlier job."""
         now = datetime.now(UTC)
-        job = {"_id": import_id, "institution": institution, "filename": filename, "by": by, "size": size,
-               "status": "queued", "rows_read": 0, "created": 0, "unchanged": 0, "bad": 0, "events": 0,
-               "created_at": now, "updated_at": now, "finished_at": None, "error": None}  # fmt: skip
+        job = {
+            "_id": import_id,
+            "institution": institution,
+            "filename": filename,
+            "by": by,
+            "size": size,
+            "status": "queued",
+            "rows_read": 0,
+            "created": 0,
+            "unchanged": 0,
+            "bad": 0,
+            "events": 0,
+            "created_at": now,
+            "updated_at": now,
+            "finished_at": None,
+            "error": None,
+        }
         await self.jobs.update_one({"_id": import_id}, {"$setOnInsert": job}, upsert=True)
         found = await self.job(import_id)
         assert found is not None
@@ -75,8 +99,9 @@ class Importer:
 
     async def claim(self, import_id: str) -> bool:
         """Take a queued or failed job for running; True for exactly one of concurrent uploads of the same file."""
-        return await self.patents.writes.update_if(self.jobs, import_id, {"status": {"$in": ["queued", "failed"]}},
-                                                   {"$set": {"status": "running"}})  # fmt: skip
+        return await self.patents.writes.update_if(
+            self.jobs, import_id, {"status": {"$in": ["queued", "failed"]}}, {"$set": {"status": "running"}}
+        )
 
     async def run(self, import_id: str, path: Path) -> None:
         """Process the file; a failure of the file as a whole ends the job with its reason."""
@@ -84,15 +109,29 @@ class Importer:
         try:
             job = await self.job(import_id)
             assert job is not None
-            await self._update(import_id, status="running", error=None, finished_at=None, rows_read=0, created=0,
-                               unchanged=0, bad=0, events=0)  # fmt: skip
+            await self._update(
+                import_id,
+                status="running",
+                error=None,
+                finished_at=None,
+                rows_read=0,
+                created=0,
+                unchanged=0,
+                bad=0,
+                events=0,
+            )
             await self.errors.delete_many({"import_id": import_id})  # a resumed job reports its rows afresh
             owner = institutions.owner_of(await self.registry.get(job["institution"]), job["institution"], None)
             totals = await self._rows(import_id, path, job, owner)
             seconds = time.perf_counter() - started
-            await self._update(import_id, status="done", finished_at=datetime.now(UTC), seconds=round(seconds, 3),
-                               rows_per_second=round(totals["rows_read"] / seconds, 1) if seconds else None,
-                               **totals)  # fmt: skip
+            await self._update(
+                import_id,
+                status="done",
+                finished_at=datetime.now(UTC),
+                seconds=round(seconds, 3),
+                rows_per_second=round(totals["rows_read"] / seconds, 1) if seconds else None,
+                **totals,
+            )
             log.info("import done", import_id=import_id, seconds=round(seconds, 2), **totals)
         except (FormatError, RuleViolation, UnicodeDecodeError) as exc:
             message = exc.body()["message"] if isinstance(exc, RuleViolation) else str(exc)
@@ -131,15 +170,24 @@ class Importer:
                     if patent.school_id is not None and patent.school_id not in schools:
                         parsed = [(HEADER_OF["school_id"], f"no school {patent.school_id!r} in the institution")]
                     elif patent.application_number in first_row:
-                        parsed = [(HEADER_OF["application_number"],
-                                   f"the same number as row {first_row[patent.application_number]}")]  # fmt: skip
+                        parsed = [
+                            (
+                                HEADER_OF["application_number"],
+                                f"the same number as row {first_row[patent.application_number]}",
+                            )
+                        ]
                     else:
                         first_row[patent.application_number] = row_number
                         if len(first_row) > REPEAT_WINDOW:
                             first_row.popitem(last=False)
-                        decision = domain.record_patent(None, patent, owner, by=ctx.principal, today=today,
-                                                        inventory=record)  # fmt: skip
-                        chunk.append((row_number, patent.application_number, decision))
+                        try:
+                            decision = domain.record_patent(
+                                None, patent, owner, by=ctx.principal, today=today, inventory=record
+                            )
+                        except InvalidInput as invalid:
+                            parsed = [(HEADER_OF.get(name, name), reason) for name, reason in invalid.problems]
+                        else:
+                            chunk.append((row_number, patent.application_number, decision))
                 if isinstance(parsed, list):
                     bad.append(self._error(import_id, row_number, parsed))
                 if totals["rows_read"] % 100 == 0:
@@ -158,8 +206,15 @@ class Importer:
             await asyncio.gather(*in_flight, return_exceptions=True)
         return totals
 
-    async def _chunk(self, import_id: str, number: int, chunk: list[tuple[int, str, Decision]], ctx: CommandContext,
-                     bad: list[Document], totals: dict[str, int]) -> None:  # fmt: skip
+    async def _chunk(
+        self,
+        import_id: str,
+        number: int,
+        chunk: list[tuple[int, str, Decision]],
+        ctx: CommandContext,
+        bad: list[Document],
+        totals: dict[str, int],
+    ) -> None:
         rows_of = {patent: (row_number, decision) for row_number, patent, decision in chunk}
         result = await self.bulk.create(f"{import_id}:{number}", [(p, d) for _, p, d in chunk], ctx)
         totals["created"] += len(result.created)
@@ -169,8 +224,18 @@ class Importer:
             if await self._same(existing, decision):
                 totals["unchanged"] += 1
             else:
-                bad.append(self._error(import_id, row_number, [(HEADER_OF["application_number"],
-                           "already recorded with other data; correct it with PATCH /patents/{number}")]))  # fmt: skip
+                bad.append(
+                    self._error(
+                        import_id,
+                        row_number,
+                        [
+                            (
+                                HEADER_OF["application_number"],
+                                "already recorded with other data; correct it with PATCH /patents/{number}",
+                            )
+                        ],
+                    )
+                )
         if bad:
             await self.errors.insert_many(bad, ordered=False)
         totals["bad"] += len(bad)
@@ -180,13 +245,19 @@ class Importer:
         current = await self.patents.get(number)
         if current is None:
             return False
-        return bool(_stable(current.state["patent"]) == _stable(decision.state["patent"])
-                    and current.state.get("inventory") == decision.state.get("inventory"))  # fmt: skip
+        return bool(
+            _stable(current.state["patent"]) == _stable(decision.state["patent"])
+            and current.state.get("inventory") == decision.state.get("inventory")
+        )
 
     @staticmethod
     def _error(import_id: str, row: int, problems: list[Problem]) -> Document:
-        return {"_id": f"{import_id}:{row}", "import_id": import_id, "row": row,
-                "problems": [{"column": c, "reason": r} for c, r in problems]}  # fmt: skip
+        return {
+            "_id": f"{import_id}:{row}",
+            "import_id": import_id,
+            "row": row,
+            "problems": [{"column": c, "reason": r} for c, r in problems],
+        }
 
     async def _update(self, import_id: str, **fields: Any) -> None:
         await self.jobs.update_one({"_id": import_id}, {"$set": {**fields, "updated_at": datetime.now(UTC)}})

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, UploadFile, status
+from fastapi import APIRouter, HTTPException, Query, UploadFile, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from patentflow.contracts.events.inventory_enums import (
@@ -21,22 +21,16 @@ from patentflow.contracts.events.inventory_enums import (
     ImplementationStatus,
 )
 from patentflow.contracts.identifiers import normalize_credit_code
+from patentflow.inventory.deps import Deps
 from patentflow.inventory.imports import Importer
 from patentflow.inventory.tabular import EXPORT_FIELDS, write_csv_header
-from patentflow.kit.auth import CurrentPrincipal, Principal
+from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import NotFound
+from patentflow.kit.principal import Principal
 
 router = APIRouter(tags=["batch import and export"])
 READ_BLOCK = 1 << 20
 _TYPES = {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}
-
-
-def importer(request: Request) -> Importer:
-    found: Importer = request.app.state.runtime.services["importer"]
-    return found
-
-
-Imports = Annotated[Importer, Depends(importer)]
 
 
 def _institution(principal: Principal, institution: str | None) -> str:
@@ -52,17 +46,21 @@ def _institution(principal: Principal, institution: str | None) -> str:
     return code
 
 
-@router.post("/imports", status_code=status.HTTP_202_ACCEPTED,
-             summary="Upload a file in the standard format (.csv in UTF-8 or GBK, or .xlsx); it is imported in the "
-                     "background. The same file again returns the same import and changes nothing.")  # fmt: skip
-async def upload(file: UploadFile, request: Request, principal: CurrentPrincipal, imports: Imports,
-                 institution: str | None = None) -> JSONResponse:  # fmt: skip
+@router.post(
+    "/imports",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Upload a file in the standard format (.csv in UTF-8 or GBK, or .xlsx); it is imported in the "
+    "background. The same file again returns the same import and changes nothing.",
+)
+async def upload(
+    file: UploadFile, principal: CurrentPrincipal, deps: Deps, institution: str | None = None
+) -> JSONResponse:
     code = _institution(principal, institution)
     filename = Path(file.filename or "upload.csv").name
     if not filename.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
         raise HTTPException(422, [{"loc": ["body", "file"], "msg": "a .csv or .xlsx file", "type": "value_error"}])
-    directory: Path = request.app.state.runtime.services["import_dir"]
-    directory.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - one metadata call
+    imports, directory = deps.importer, deps.import_dir
+    directory.mkdir(parents=True, exist_ok=True)
     partial = directory / f"upload-{uuid.uuid4().hex}.part"
     digest, size = hashlib.sha256(code.encode() + b"\0"), 0
     with partial.open("wb") as out:
@@ -75,14 +73,17 @@ async def upload(file: UploadFile, request: Request, principal: CurrentPrincipal
     partial.replace(path)
     job = await imports.register(import_id, institution=code, filename=filename, by=principal.sub, size=size)
     if job["status"] in ("queued", "failed") and await imports.claim(import_id):
-        tasks: set[asyncio.Task[None]] = request.app.state.runtime.services["import_tasks"]
         task = asyncio.create_task(_run(imports, import_id, path))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        deps.import_tasks.add(task)
+        task.add_done_callback(deps.import_tasks.discard)
     else:
         path.unlink(missing_ok=True)
-    body = {"import_id": import_id, "status": job["status"], "status_url": f"/imports/{import_id}",
-            "errors_url": f"/imports/{import_id}/errors"}  # fmt: skip
+    body = {
+        "import_id": import_id,
+        "status": job["status"],
+        "status_url": f"/imports/{import_id}",
+        "errors_url": f"/imports/{import_id}/errors",
+    }
     return JSONResponse(body, status_code=status.HTTP_202_ACCEPTED if job["status"] != "done" else status.HTTP_200_OK)
 
 
@@ -101,28 +102,32 @@ async def _job(imports: Importer, principal: Principal, import_id: str) -> dict[
 
 
 @router.get("/imports/{import_id}", summary="Progress and result of an import")
-async def import_status(import_id: str, principal: CurrentPrincipal, imports: Imports) -> dict[str, Any]:
-    job = await _job(imports, principal, import_id)
+async def import_status(import_id: str, principal: CurrentPrincipal, deps: Deps) -> dict[str, Any]:
+    job = await _job(deps.importer, principal, import_id)
     job["import_id"] = job.pop("_id")
     return job
 
 
 @router.get("/imports/{import_id}/errors", summary="Bad rows of an import: row, column and reason, by row")
-async def import_errors(import_id: str, principal: CurrentPrincipal, imports: Imports,
-                        skip: Annotated[int, Query(ge=0)] = 0,
-                        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict[str, Any]:  # fmt: skip
-    job = await _job(imports, principal, import_id)
+async def import_errors(
+    import_id: str,
+    principal: CurrentPrincipal,
+    deps: Deps,
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> dict[str, Any]:
+    job = await _job(deps.importer, principal, import_id)
     return {
         "import_id": import_id,
         "bad": job["bad"],
-        "rows": await imports.errors_of(import_id, skip=skip, limit=limit),
+        "rows": await deps.importer.errors_of(import_id, skip=skip, limit=limit),
     }
 
 
 @router.get("/exports/patents.csv", summary="The institution's records in the standard format (UTF-8 CSV)")
-async def export(principal: CurrentPrincipal, imports: Imports, institution: str | None = None) -> StreamingResponse:
+async def export(principal: CurrentPrincipal, deps: Deps, institution: str | None = None) -> StreamingResponse:
     code = _institution(principal, institution)
-    cursor = imports.patents.collection.find({"state.patent.owner.credit_code": code}, {"state": 1}).sort("_id", 1)
+    cursor = deps.patents.collection.find({"state.patent.owner.credit_code": code}, {"state": 1}).sort("_id", 1)
 
     async def lines() -> AsyncIterator[str]:
         yield "\ufeff" + write_csv_header()  # the BOM lets spreadsheet programs see UTF-8
@@ -139,11 +144,21 @@ def _export_row(state: dict[str, Any]) -> list[str]:
     patent, record = state["patent"], state.get("inventory") or {}
     funding = patent.get("state_funding") or {}
     values: dict[str, Any] = {
-        **patent, "patent_type": _TYPES[patent["patent_type"]], "ipc_secondary": "；".join(patent["ipc_secondary"]),
-        "inventors": "；".join(patent["inventors"]), "state_funded": "是" if patent["state_funded"] else "否",
-        "project_number": funding.get("project_number"), "funder": funding.get("funder"), **record,
-        "conversion_intents": "；".join(CONVERSION_INTENT_LABELS[ConversionIntent(i)] for i in record.get("conversion_intents", [])),
-        "implementation_status": IMPLEMENTATION_STATUS_LABELS.get(ImplementationStatus(record["implementation_status"]), "")
-        if record else "",
-    }  # fmt: skip
+        **patent,
+        "patent_type": _TYPES[patent["patent_type"]],
+        "ipc_secondary": "；".join(patent["ipc_secondary"]),
+        "inventors": "；".join(patent["inventors"]),
+        "state_funded": "是" if patent["state_funded"] else "否",
+        "project_number": funding.get("project_number"),
+        "funder": funding.get("funder"),
+        **record,
+        "conversion_intents": "；".join(
+            CONVERSION_INTENT_LABELS[ConversionIntent(i)] for i in record.get("conversion_intents", [])
+        ),
+        "implementation_status": IMPLEMENTATION_STATUS_LABELS.get(
+            ImplementationStatus(record["implementation_status"]), ""
+        )
+        if record
+        else "",
+    }
     return ["" if values.get(f) is None else str(values[f]) for f in EXPORT_FIELDS]

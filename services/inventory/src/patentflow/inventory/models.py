@@ -16,6 +16,15 @@ from patentflow.contracts.events.inventory_enums import (
     LegalStatus,
 )
 from patentflow.contracts.identifiers import ApplicationNumber, CreditCode, IpcSymbol, ProvinceCode, patent_type_of
+from patentflow.inventory.commands import (
+    AddInventor,
+    AddSchool,
+    ChangeLegalStatus,
+    CorrectPatent,
+    InventoryRecord,
+    RecordPatent,
+    RegisterInstitution,
+)
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
 AccountId = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[\w@.-]+$")]
@@ -46,13 +55,9 @@ class PatentCreate(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> PatentCreate:
-        today = date.today()
-        if self.filing_date > today:
-            raise ValueError("filing_date lies in the future")
+        # Dates after the service's day are refused by the domain (domain.check_dates), which reads its clock.
         if self.grant_date is not None and self.grant_date < self.filing_date:
             raise ValueError("grant_date is before filing_date")
-        if self.grant_date is not None and self.grant_date > today:
-            raise ValueError("grant_date lies in the future")
         encoded = PatentType(patent_type_of(self.application_number))
         if self.patent_type is None:
             self.patent_type = encoded
@@ -65,6 +70,21 @@ class PatentCreate(BaseModel):
         if not self.state_funded and self.state_funding is not None:
             raise ValueError("state_funding given but state_funded is false")
         return self
+
+    def command(self) -> RecordPatent:
+        """The domain's command."""
+        fields = self.model_dump(
+            exclude={"patent_type", "ipc_secondary", "co_owners", "inventors", "inventor_ids", "state_funding"}
+        )
+        return RecordPatent(
+            **fields,
+            patent_type=PatentType(patent_type_of(self.application_number)),
+            state_funding=self.state_funding,
+            ipc_secondary=tuple(self.ipc_secondary),
+            co_owners=tuple(self.co_owners),
+            inventors=tuple(self.inventors),
+            inventor_ids=tuple(self.inventor_ids),
+        )
 
 
 class PatentUpdate(BaseModel):
@@ -87,6 +107,10 @@ class PatentUpdate(BaseModel):
         if "ipc_main" in self.model_fields_set and self.ipc_main is None:
             raise ValueError("ipc_main cannot be removed")
         return self
+
+    def command(self) -> CorrectPatent:
+        """The domain's command: the fields sent."""
+        return CorrectPatent({name: getattr(self, name) for name in self.model_fields_set})
 
 
 class PatentPublic(BaseModel):
@@ -139,6 +163,13 @@ class InventoryRecordInput(BaseModel):
                 raise ValueError(f"{code!r} is not a GB/T 4754 code (a section letter, then 2-4 digits)")
         return codes
 
+    def command(self) -> InventoryRecord:
+        """The domain's command."""
+        fields = self.model_dump(exclude={"conversion_intents", "industry_codes"})
+        return InventoryRecord(
+            **fields, conversion_intents=tuple(self.conversion_intents), industry_codes=tuple(self.industry_codes)
+        )
+
 
 class Reason(BaseModel):
     """Why a reviewer returns a record or an institution withdraws it."""
@@ -165,12 +196,9 @@ class LegalStatusInput(BaseModel):
     effective_date: date
     reason: str | None = Field(None, max_length=1000)
 
-    @field_validator("effective_date")
-    @classmethod
-    def _not_future(cls, day: date) -> date:
-        if day > date.today():
-            raise ValueError("effective_date lies in the future")
-        return day
+    def command(self) -> ChangeLegalStatus:
+        """The domain's command; a day after the service's today is refused there."""
+        return ChangeLegalStatus(status=self.status, effective_date=self.effective_date, reason=self.reason)
 
 
 class InstitutionCreate(BaseModel):
@@ -185,6 +213,10 @@ class InstitutionCreate(BaseModel):
     ministry: str | None = Field(None, max_length=50)
     pilot: bool = False
 
+    def command(self) -> RegisterInstitution:
+        """The domain's command."""
+        return RegisterInstitution(**self.model_dump())
+
 
 class SchoolCreate(BaseModel):
     """A school or department of an institution."""
@@ -193,6 +225,10 @@ class SchoolCreate(BaseModel):
 
     school_id: str = Field(min_length=1, max_length=50, pattern=r"^[\w-]+$")
     name: str = Field(min_length=1, max_length=200)
+
+    def command(self) -> AddSchool:
+        """The domain's command."""
+        return AddSchool(**self.model_dump())
 
 
 class InventorCreate(BaseModel):
@@ -203,3 +239,7 @@ class InventorCreate(BaseModel):
     inventor_id: str = Field(min_length=1, max_length=50, pattern=r"^[\w@.-]+$")
     name: str = Field(min_length=1, max_length=100)
     school_id: str | None = Field(None, max_length=50)
+
+    def command(self) -> AddInventor:
+        """The domain's command."""
+        return AddInventor(**self.model_dump())

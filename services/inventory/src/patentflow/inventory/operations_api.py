@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from patentflow.contracts.access import Role
-from patentflow.inventory.api import Patents, Today
+from patentflow.inventory.deps import Deps
 from patentflow.inventory.sweep import sweep
 from patentflow.kit.auth import require_roles
 
@@ -17,5 +17,6 @@ router = APIRouter(
 
 
 @router.post("/sweep", summary="Run the daily pass now: expiry and the five-year rule")
-async def run_sweep(store: Patents, day: Today) -> dict[str, Any]:
-    return {"today": day.isoformat(), "changed": await sweep(store, day)}
+async def run_sweep(deps: Deps) -> dict[str, Any]:
+    day = deps.clock.today()
+    return {"today": day.isoformat(), "changed": await sweep(deps.patents, day)}

@@ -12,6 +12,7 @@ from patentflow.contracts.events.inventory_enums import (
     CONVERSION_INTENT_LABELS,
     IMPLEMENTATION_STATUS_LABELS,
 )
+from patentflow.inventory.commands import InventoryRecord, RecordPatent
 from patentflow.inventory.models import InventoryRecordInput, PatentCreate
 from patentflow.inventory.tabular import HEADER_OF
 
@@ -21,12 +22,32 @@ _DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?$")
 _TYPES = {"发明": "invention", "发明专利": "invention", "实用新型": "utility_model", "外观设计": "design"}
 _YES = {"是", "y", "yes", "true", "1"}
 _NO = {"否", "n", "no", "false", "0", ""}
-_INTENTS = {**{label: code.value for code, label in CONVERSION_INTENT_LABELS.items()}, "许可": "licence_ordinary",
-            "自行实施": "self_use", "产业化": "self_use", "无": "none"}  # fmt: skip
-_STATUSES = {**{label: code.value for code, label in IMPLEMENTATION_STATUS_LABELS.items()}, "已实施": "self_implemented",
-             "自行实施": "self_implemented", "已作价入股": "equity"}  # fmt: skip
-RECORD_FIELDS = ("conversion_intents", "implementation_status", "trl", "self_grade", "application_scenario",
-                 "industry_codes", "product", "advantages", "intended_price", "contact_name", "contact_phone")  # fmt: skip
+_INTENTS = {
+    **{label: code.value for code, label in CONVERSION_INTENT_LABELS.items()},
+    "许可": "licence_ordinary",
+    "自行实施": "self_use",
+    "产业化": "self_use",
+    "无": "none",
+}
+_STATUSES = {
+    **{label: code.value for code, label in IMPLEMENTATION_STATUS_LABELS.items()},
+    "已实施": "self_implemented",
+    "自行实施": "self_implemented",
+    "已作价入股": "equity",
+}
+RECORD_FIELDS = (
+    "conversion_intents",
+    "implementation_status",
+    "trl",
+    "self_grade",
+    "application_scenario",
+    "industry_codes",
+    "product",
+    "advantages",
+    "intended_price",
+    "contact_name",
+    "contact_phone",
+)
 
 
 class _Bad(ValueError):
@@ -80,18 +101,28 @@ def _patent_fields(row: dict[str, str], institution: str) -> dict[str, Any]:
         raise _Bad("state_funded", f"{row['state_funded']!r} is neither 是 nor 否")
     funded = funded_text in _YES
     fields: dict[str, Any] = {
-        "application_number": row.get("application_number", ""), "title": row.get("title", ""),
-        "abstract": row.get("abstract") or None, "ipc_main": row.get("ipc_main", ""),
-        "ipc_secondary": _listed(row.get("ipc_secondary", "")), "filing_date": _date("filing_date", row.get("filing_date", "")),
-        "grant_date": _date("grant_date", row.get("grant_date", "")), "owner_credit_code": institution,
-        "inventors": _listed(row.get("inventors", "")), "inventor_ids": _listed(row.get("inventor_ids", "")),
-        "school_id": row.get("school_id") or None, "state_funded": funded, "source": "institution_upload",
-    }  # fmt: skip
+        "application_number": row.get("application_number", ""),
+        "title": row.get("title", ""),
+        "abstract": row.get("abstract") or None,
+        "ipc_main": row.get("ipc_main", ""),
+        "ipc_secondary": _listed(row.get("ipc_secondary", "")),
+        "filing_date": _date("filing_date", row.get("filing_date", "")),
+        "grant_date": _date("grant_date", row.get("grant_date", "")),
+        "owner_credit_code": institution,
+        "inventors": _listed(row.get("inventors", "")),
+        "inventor_ids": _listed(row.get("inventor_ids", "")),
+        "school_id": row.get("school_id") or None,
+        "state_funded": funded,
+        "source": "institution_upload",
+    }
     if row.get("patent_type"):
         fields["patent_type"] = _coded("patent_type", row["patent_type"], _TYPES)
     if funded:
-        fields["state_funding"] = {"project_number": row.get("project_number", ""), "funder": row.get("funder", ""),
-                                   "programme": row.get("programme") or None}  # fmt: skip
+        fields["state_funding"] = {
+            "project_number": row.get("project_number", ""),
+            "funder": row.get("funder", ""),
+            "programme": row.get("programme") or None,
+        }
     return fields
 
 
@@ -102,12 +133,16 @@ def _record_fields(row: dict[str, str]) -> dict[str, Any] | None:
     return {
         "conversion_intents": intents,
         "implementation_status": _coded("implementation_status", row.get("implementation_status", ""), _STATUSES),
-        "trl": _level("trl", row.get("trl", "")), "self_grade": _level("self_grade", row.get("self_grade", ""), stars=True),
+        "trl": _level("trl", row.get("trl", "")),
+        "self_grade": _level("self_grade", row.get("self_grade", ""), stars=True),
         "application_scenario": row.get("application_scenario") or None,
-        "industry_codes": _listed(row.get("industry_codes", "")), "product": row.get("product") or None,
-        "advantages": row.get("advantages") or None, "intended_price": _price(row.get("intended_price", "")),
-        "contact_name": row.get("contact_name") or None, "contact_phone": row.get("contact_phone") or None,
-    }  # fmt: skip
+        "industry_codes": _listed(row.get("industry_codes", "")),
+        "product": row.get("product") or None,
+        "advantages": row.get("advantages") or None,
+        "intended_price": _price(row.get("intended_price", "")),
+        "contact_name": row.get("contact_name") or None,
+        "contact_phone": row.get("contact_phone") or None,
+    }
 
 
 def _problems(error: ValidationError, prefix: dict[str, str] | None = None) -> list[Problem]:
@@ -121,9 +156,7 @@ def _problems(error: ValidationError, prefix: dict[str, str] | None = None) -> l
     return found
 
 
-def parse_row(
-    row: dict[str, str], institution: str
-) -> tuple[PatentCreate, InventoryRecordInput | None] | list[Problem]:
+def parse_row(row: dict[str, str], institution: str) -> tuple[RecordPatent, InventoryRecord | None] | list[Problem]:
     """The commands of a row, or its problems (every one found, each with its column)."""
     problems: list[Problem] = []
     patent: PatentCreate | None = None
@@ -143,4 +176,4 @@ def parse_row(
         problems.extend(_problems(error))
     if problems or patent is None:
         return problems
-    return patent, record
+    return patent.command(), record.command() if record is not None else None

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable
 from datetime import date
 
 import structlog
 
 from patentflow.inventory import domain
-from patentflow.kit.aggregates import Aggregate, AggregateStore, CommandContext, Decision
+from patentflow.kit.aggregates import AggregateStore
+from patentflow.kit.decisions import Aggregate, CommandContext, Decision
 
 log = structlog.get_logger(__name__)
 
@@ -32,15 +31,3 @@ async def sweep(store: AggregateStore, today: date) -> int:
         changed += bool(emitted and emitted[-1].events)
     log.info("daily sweep done", today=today.isoformat(), changed=changed)
     return changed
-
-
-async def run_daily(store: AggregateStore, clock: Callable[[], date], interval_seconds: float) -> None:
-    """Sweep at start and then every ``interval_seconds``; a failed sweep is logged and tried at the next turn."""
-    while True:
-        try:
-            await sweep(store, clock())
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("daily sweep failed")
-        await asyncio.sleep(interval_seconds)

@@ -32,8 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", type=int, default=20, help="how many bad rows to print")
     args = parser.parse_args(argv)
     if not args.token:
-        print("a token is needed: --token or PATENTFLOW_TOKEN (make token ARGS='--role institution_admin ...')",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "a token is needed: --token or PATENTFLOW_TOKEN (make token ARGS='--role institution_admin ...')",
+            file=sys.stderr,
+        )
         return 2
     try:
         total = sum(1 for _ in rows(args.file, args.file.name))
@@ -66,8 +68,10 @@ def _report(client: httpx.Client, job: dict[str, Any], shown: int) -> None:
     if job["status"] == "failed":
         print(f"import failed: {job['error']}")
         return
-    print(f"rows {job['rows_read']}: created {job['created']}, unchanged {job['unchanged']}, bad {job['bad']}; "
-          f"events {job['events']}; {job.get('rows_per_second')} rows/s")  # fmt: skip
+    print(
+        f"rows {job['rows_read']}: created {job['created']}, unchanged {job['unchanged']}, bad {job['bad']}; "
+        f"events {job['events']}; {job.get('rows_per_second')} rows/s"
+    )
     if job["bad"]:
         report = client.get(f"/imports/{job['import_id']}/errors", params={"limit": shown}).json()
         for row in report["rows"]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from patentflow.contracts.identifiers import normalize_application_number
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import NotFound
 from patentflow.kit.mongo import Document
-from patentflow.projection.patents import PatentView
+from patentflow.projection.deps import Deps
 
 router = APIRouter(prefix="/patents", tags=["read models"])
 
@@ -26,6 +26,7 @@ class PatentRead(BaseModel):
     inventory: dict[str, Any] | None = None
     review_state: str | None = None
     legal_status: str | None = None
+    expiry_date: str | None = None
     non_use_flagged: bool = False
     sequences: dict[str, int]
 
@@ -37,28 +38,28 @@ class PatentPage(BaseModel):
     items: list[PatentRead]
 
 
-def view(request: Request) -> PatentView:
-    patents: PatentView = request.app.state.runtime.services["patents"]
-    return patents
-
-
-View = Annotated[PatentView, Depends(view)]
-
-
 def _read(doc: Document) -> PatentRead:
-    return PatentRead(application_number=doc["_id"], institution=doc["institution"], province=doc["province"],
-                      patent=doc["patent"], inventory=doc.get("inventory"), review_state=doc.get("review_state"),
-                      legal_status=doc.get("legal_status"), non_use_flagged=doc.get("non_use_flagged", False),
-                      sequences=doc.get("seq", {}))  # fmt: skip
+    return PatentRead(
+        application_number=doc["_id"],
+        institution=doc["institution"],
+        province=doc["province"],
+        patent=doc["patent"],
+        inventory=doc.get("inventory"),
+        review_state=doc.get("review_state"),
+        legal_status=doc.get("legal_status"),
+        expiry_date=doc.get("expiry_date"),
+        non_use_flagged=doc.get("non_use_flagged", False),
+        sequences=doc.get("seq", {}),
+    )
 
 
 @router.get("/{number}", response_model=PatentRead, summary="One patent's integrated view")
-async def get_patent(number: str, principal: CurrentPrincipal, patents: View) -> PatentRead:
+async def get_patent(number: str, principal: CurrentPrincipal, deps: Deps) -> PatentRead:
     try:
         number = normalize_application_number(number)
     except ValueError as exc:
         raise NotFound("no such patent") from exc
-    doc = await patents.get(number)
+    doc = await deps.patents.get(number)
     if doc is None or not principal.may_see(institution=doc["institution"], province=doc["province"]):
         raise NotFound("no such patent")  # the same answer whether it is missing or not yours
     return _read(doc)
@@ -67,7 +68,7 @@ async def get_patent(number: str, principal: CurrentPrincipal, patents: View) ->
 @router.get("", response_model=PatentPage, summary="Patents the caller may see")
 async def list_patents(
     principal: CurrentPrincipal,
-    patents: View,
+    deps: Deps,
     province: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     institution: str | None = None,
     skip: Annotated[int, Query(ge=0)] = 0,
@@ -82,5 +83,5 @@ async def list_patents(
             if name in scope and scope[name] != value:
                 return PatentPage(total=0, items=[])
             query[name] = value
-    total, docs = await patents.page(query, skip=skip, limit=limit)
+    total, docs = await deps.patents.page(query, skip=skip, limit=limit)
     return PatentPage(total=total, items=[_read(d) for d in docs])

@@ -8,11 +8,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from patentflow.contracts.identifiers import application_check_digit
-from patentflow.inventory.tabular import HEADER_OF
+from patentflow.contracts.standard_format import HEADER_OF
 
-FIELDS = ("application_number", "title", "patent_type", "ipc_main", "ipc_secondary", "filing_date", "grant_date",
-          "inventors", "school_id", "state_funded", "project_number", "funder", "conversion_intents",
-          "implementation_status", "trl", "self_grade", "application_scenario", "intended_price", "contact_name")  # fmt: skip
+FIELDS = (
+    "application_number",
+    "title",
+    "patent_type",
+    "ipc_main",
+    "ipc_secondary",
+    "filing_date",
+    "grant_date",
+    "inventors",
+    "school_id",
+    "state_funded",
+    "project_number",
+    "funder",
+    "conversion_intents",
+    "implementation_status",
+    "trl",
+    "self_grade",
+    "application_scenario",
+    "intended_price",
+    "contact_name",
+)
 BAD_KINDS = ("check_digit", "ipc", "grant_before_filing", "unknown_school", "repeated_number", "trl")
 
 
@@ -31,10 +49,18 @@ def number(year: int, serial: int, kind: int = 1) -> str:
     return f"{body}.{application_check_digit(body)}"
 
 
-def write_csv(path: Path, rows: int, *, bad_share: float = 0.0, seed: int = 7, first_serial: int = 1,
-              encoding: str = "utf-8", school: str | None = None) -> Sample:  # fmt: skip
+def write_csv(
+    path: Path,
+    rows: int,
+    *,
+    bad_share: float = 0.0,
+    seed: int = 7,
+    first_serial: int = 1,
+    encoding: str = "utf-8",
+    school: str | None = None,
+) -> Sample:
     """A CSV with ``rows`` data rows, about ``bad_share`` of them bad (spread evenly, kinds in turn)."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    rng = random.Random(seed)
     sample = Sample(path)
     step = int(1 / bad_share) if bad_share else 0
     with path.open("w", encoding=encoding, newline="") as handle:
@@ -44,14 +70,26 @@ def write_csv(path: Path, rows: int, *, bad_share: float = 0.0, seed: int = 7, f
             row_number = i + 2
             patent = number(2019, first_serial + i)
             values = {
-                "application_number": patent, "title": f"一种基于样本{i}的检测方法", "patent_type": "发明",
+                "application_number": patent,
+                "title": f"一种基于样本{i}的检测方法",
+                "patent_type": "发明",
                 "ipc_main": rng.choice(["G06F 16/35", "H01M 4/525", "A61K 31/00", "C22C 38/00"]),
-                "ipc_secondary": "G06N 3/08；G06T 7/00", "filing_date": "2019-03-15", "grant_date": "2021-06-01",
-                "inventors": "张三；李四", "school_id": school or "", "state_funded": "否", "project_number": "",
-                "funder": "", "conversion_intents": "转让；普通许可", "implementation_status": "未实施",
-                "trl": str(rng.randint(3, 8)), "self_grade": str(rng.randint(1, 5)), "application_scenario": "工业检测",
-                "intended_price": "50万", "contact_name": "王老师",
-            }  # fmt: skip
+                "ipc_secondary": "G06N 3/08；G06T 7/00",
+                "filing_date": "2019-03-15",
+                "grant_date": "2021-06-01",
+                "inventors": "张三；李四",
+                "school_id": school or "",
+                "state_funded": "否",
+                "project_number": "",
+                "funder": "",
+                "conversion_intents": "转让；普通许可",
+                "implementation_status": "未实施",
+                "trl": str(rng.randint(3, 8)),
+                "self_grade": str(rng.randint(1, 5)),
+                "application_scenario": "工业检测",
+                "intended_price": "50万",
+                "contact_name": "王老师",
+            }
             if step and i % step == step // 2:
                 kind = BAD_KINDS[(i // step) % len(BAD_KINDS)]
                 sample.bad_rows[row_number] = kind

@@ -1,0 +1,136 @@
+"""An in-memory stand-in for PyMongo's async client, on mongomock: what services need of a store, in process.
+
+It answers the same queries and updates (filters, ``$set``/``$push``/``$setOnInsert``, upserts, sorts, counts,
+duplicate keys), so in-process tests run the real aggregate store, outbox relay and views. It is no model of
+FerretDB's gaps or of concurrency between processes: those are tested against the real store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import mongomock
+
+Document = dict[str, Any]
+
+
+class MemoryCursor:
+    """An async cursor over a mongomock cursor."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def sort(self, *args: Any, **kwargs: Any) -> MemoryCursor:
+        self._cursor = self._cursor.sort(*args, **kwargs)
+        return self
+
+    def skip(self, count: int) -> MemoryCursor:
+        self._cursor = self._cursor.skip(count)
+        return self
+
+    def limit(self, count: int) -> MemoryCursor:
+        self._cursor = self._cursor.limit(count)
+        return self
+
+    async def to_list(self, length: int | None = None) -> list[Document]:
+        docs = list(self._cursor)
+        return docs if length is None else docs[:length]
+
+    def __aiter__(self) -> AsyncIterator[Document]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Document]:
+        for doc in self._cursor:
+            yield doc
+
+
+class MemoryCollection:
+    """The async methods of ``AsyncCollection`` that the platform uses."""
+
+    def __init__(self, collection: Any) -> None:
+        self._c = collection
+        self.name: str = collection.name
+        self.full_name: str = collection.full_name
+
+    async def find_one(self, *args: Any, **kwargs: Any) -> Document | None:
+        found: Document | None = self._c.find_one(*args, **kwargs)
+        return found
+
+    def find(self, *args: Any, **kwargs: Any) -> MemoryCursor:
+        return MemoryCursor(self._c.find(*args, **kwargs))
+
+    async def insert_one(self, *args: Any, **kwargs: Any) -> Any:
+        return self._c.insert_one(*args, **kwargs)
+
+    async def insert_many(self, documents: Sequence[Document], *args: Any, **kwargs: Any) -> Any:
+        return self._c.insert_many(list(documents), *args, **kwargs)
+
+    async def update_one(self, *args: Any, **kwargs: Any) -> Any:
+        return self._c.update_one(*args, **kwargs)
+
+    async def update_many(self, *args: Any, **kwargs: Any) -> Any:
+        return self._c.update_many(*args, **kwargs)
+
+    async def replace_one(self, *args: Any, **kwargs: Any) -> Any:
+        return self._c.replace_one(*args, **kwargs)
+
+    async def delete_many(self, *args: Any, **kwargs: Any) -> Any:
+        return self._c.delete_many(*args, **kwargs)
+
+    async def delete_one(self, *args: Any, **kwargs: Any) -> Any:
+        return self._c.delete_one(*args, **kwargs)
+
+    async def count_documents(self, *args: Any, **kwargs: Any) -> int:
+        return int(self._c.count_documents(*args, **kwargs))
+
+    async def create_index(self, *args: Any, **kwargs: Any) -> str:
+        return str(self._c.create_index(*args, **kwargs))
+
+    async def bulk_write(self, requests: Sequence[Any], ordered: bool = True, **_: Any) -> None:
+        # mongomock's own bulk_write predates PyMongo 4.11's UpdateOne(sort=…); apply the updates one by one.
+        for request in requests:
+            if type(request).__name__ != "UpdateOne":
+                raise NotImplementedError(type(request).__name__)
+            self._c.update_one(request._filter, request._doc, upsert=bool(request._upsert))
+
+    async def find_one_and_update(self, *args: Any, **kwargs: Any) -> Any:
+        return self._c.find_one_and_update(*args, **kwargs)
+
+    async def aggregate(self, *args: Any, **kwargs: Any) -> MemoryCursor:
+        return MemoryCursor(iter(list(self._c.aggregate(*args, **kwargs))))
+
+
+class MemoryDatabase:
+    """A database of memory collections."""
+
+    def __init__(self, database: Any) -> None:
+        self._db = database
+        self._collections: dict[str, MemoryCollection] = {}
+
+    def __getitem__(self, name: str) -> MemoryCollection:
+        if name not in self._collections:
+            self._collections[name] = MemoryCollection(self._db[name])
+        return self._collections[name]
+
+    async def command(self, name: str, *args: Any, **kwargs: Any) -> Document:
+        if name in ("ping", "buildInfo"):
+            return {"ok": 1.0, "version": "7.0.0-memory"}
+        raise NotImplementedError(name)
+
+
+class MemoryMongo:
+    """The client: databases by name, ``admin.command("ping")``, ``close()``."""
+
+    def __init__(self) -> None:
+        self._client: Any = mongomock.MongoClient(tz_aware=True)
+        self._databases: dict[str, MemoryDatabase] = {}
+        self.admin = self["admin"]
+
+    def __getitem__(self, name: str) -> MemoryDatabase:
+        if name not in self._databases:
+            self._databases[name] = MemoryDatabase(self._client[name])
+        return self._databases[name]
+
+    async def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,72 @@
+"""The inventory's composition root: its typed dependencies, built once from the runtime, reached by routes."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends
+
+from patentflow.inventory.config import Settings
+from patentflow.inventory.imports import Importer
+from patentflow.inventory.sweep import sweep
+from patentflow.kit.aggregates import AggregateStore
+from patentflow.kit.bulk import BulkCreator
+from patentflow.kit.clock import Clock
+from patentflow.kit.periodic import PeriodicJob
+from patentflow.kit.runtime import Runtime, Service, dependency
+
+RECOVERY_SECONDS = 30.0  # how often unpublished import chunks are looked for (a scan of the small chunk collection)
+
+
+@dataclass(frozen=True, kw_only=True)
+class InventoryDeps:
+    """Everything the inventory's use cases need."""
+
+    patents: AggregateStore
+    registry: AggregateStore
+    bulk: BulkCreator
+    importer: Importer
+    clock: Clock
+    import_dir: Path
+    import_tasks: set[asyncio.Task[None]] = field(default_factory=set)  # running imports, kept from collection
+
+    async def start(self) -> None:
+        """Indexes, and imports a stopped process left unfinished marked so that uploading again resumes them."""
+        await self.importer.ensure_indexes()
+        await self.importer.interrupted()
+
+
+def build(runtime: Runtime) -> Service[InventoryDeps]:
+    """The inventory's dependencies from the runtime (no I/O), and what the kit runs for them."""
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    patents, registry = runtime.aggregate_store("patents"), runtime.aggregate_store("institutions")
+    bulk = BulkCreator(patents, runtime.collection("patent_chunks"), runtime.bulk_publisher())
+    importer = Importer(
+        patents=patents,
+        registry=registry,
+        bulk=bulk,
+        jobs=runtime.collection("imports"),
+        errors=runtime.collection("import_errors"),
+        clock=runtime.clock.today,
+    )
+    deps = InventoryDeps(
+        patents=patents,
+        registry=registry,
+        bulk=bulk,
+        importer=importer,
+        clock=runtime.clock,
+        import_dir=settings.import_dir,
+    )
+    jobs = [
+        # Events of chunks an interrupted import (a crash, a broker outage) wrote but did not publish.
+        PeriodicJob("recover-import-chunks", RECOVERY_SECONDS, bulk.recover),
+        PeriodicJob("daily-sweep", settings.sweep_interval_seconds, lambda: sweep(patents, runtime.clock.today())),
+    ]
+    return Service(deps, outbox=[patents, registry], jobs=jobs, start=deps.start)
+
+
+Deps = Annotated[InventoryDeps, Depends(dependency(InventoryDeps))]

@@ -1,0 +1,103 @@
+"""What the projection does with each event it reads: the tables of its consumers, one mapping per event type.
+
+A mapping is pure: event in, change to the patent's document out. Every event type of a subscribed topic is
+mapped or ignored (a test fails otherwise), and the AsyncAPI document lists each as received by the projection.
+"""
+
+from __future__ import annotations
+
+from patentflow.contracts import topics
+from patentflow.contracts.envelope import DomainEvent
+from patentflow.contracts.events import (
+    EnteredConversionPool,
+    InventoryApprovedBySchool,
+    InventoryRecordFilled,
+    InventoryReturned,
+    InventorySubmitted,
+    LegalStatusChanged,
+    NonUseJustificationRecorded,
+    PatentRecordCorrected,
+    PatentRecorded,
+    StateFundedNonUseCleared,
+    StateFundedNonUseFlagged,
+    WithdrawnFromPool,
+)
+from patentflow.contracts.events.inventory_enums import ReviewState
+from patentflow.kit.cloudevents import EventMeta
+from patentflow.kit.eventmap import EventMap
+from patentflow.kit.mongo import Document
+
+PATENTS = EventMap("patents", (topics.PATENTS,), "The integrated patent view, one document per patent.")
+PATENTS.ignore(NonUseJustificationRecorded)  # the flag it clears arrives as StateFundedNonUseCleared
+
+
+@PATENTS.on(PatentRecorded)
+def recorded(event: PatentRecorded, meta: EventMeta) -> Document:
+    """A new patent, with the legal status and expiry inventory recorded it with (an old one may be expired)."""
+    patent = event.model_dump(mode="json", exclude={"legal_status", "expiry_date"})
+    expiry = event.expiry_date.isoformat() if event.expiry_date else None
+    return {
+        "$set": {
+            "patent": patent,
+            "institution": event.owner.credit_code,
+            "province": event.owner.province,
+            "recorded_at": meta.time,
+            "updated_at": meta.time,
+            "review_state": ReviewState.DRAFT.value,
+            "legal_status": event.legal_status.value,
+            "expiry_date": expiry,
+            "non_use_flagged": False,
+        }
+    }
+
+
+@PATENTS.on(PatentRecordCorrected)
+def corrected(event: PatentRecordCorrected, meta: EventMeta) -> Document:
+    """The corrected fields only."""
+    values = event.model_dump(mode="json")
+    return {"$set": {**{f"patent.{name}": values[name] for name in event.corrected}, "updated_at": meta.time}}
+
+
+@PATENTS.on(InventoryRecordFilled)
+def filled(event: InventoryRecordFilled, meta: EventMeta) -> Document:
+    """The inventory record, replaced whole."""
+    return {
+        "$set": {"inventory": event.model_dump(mode="json", exclude={"application_number"}), "updated_at": meta.time}
+    }
+
+
+_REVIEW: dict[type[DomainEvent], ReviewState] = {
+    InventorySubmitted: ReviewState.SUBMITTED,
+    InventoryApprovedBySchool: ReviewState.SCHOOL_APPROVED,
+    EnteredConversionPool: ReviewState.POOLED,
+    InventoryReturned: ReviewState.RETURNED,
+    WithdrawnFromPool: ReviewState.WITHDRAWN,
+}
+
+
+@PATENTS.on(*_REVIEW)
+def reviewed(
+    event: InventorySubmitted
+    | InventoryApprovedBySchool
+    | EnteredConversionPool
+    | InventoryReturned
+    | WithdrawnFromPool,
+    meta: EventMeta,
+) -> Document:
+    """A step of the review: the state it leads to."""
+    return {"$set": {"review_state": _REVIEW[type(event)].value, "updated_at": meta.time}}
+
+
+@PATENTS.on(LegalStatusChanged)
+def legal_status(event: LegalStatusChanged, meta: EventMeta) -> Document:
+    """The new legal status."""
+    return {"$set": {"legal_status": event.status.value, "updated_at": meta.time}}
+
+
+@PATENTS.on(StateFundedNonUseFlagged, StateFundedNonUseCleared)
+def five_year_flag(event: StateFundedNonUseFlagged | StateFundedNonUseCleared, meta: EventMeta) -> Document:
+    """The five-year flag of a state-funded patent, raised or cleared."""
+    return {"$set": {"non_use_flagged": isinstance(event, StateFundedNonUseFlagged), "updated_at": meta.time}}
+
+
+TABLES: tuple[EventMap, ...] = (PATENTS,)

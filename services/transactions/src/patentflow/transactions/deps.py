@@ -1,0 +1,28 @@
+"""The transactions service's composition root: its typed dependencies, built once from the runtime, reached by routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+
+from patentflow.kit.readmodel import SequencedView
+from patentflow.kit.runtime import Runtime, Service, dependency
+from patentflow.transactions.consumers import COLLECTION, PATENT_FACTS
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransactionsDeps:
+    """Everything transactions's use cases and consumers need; its own stores join here with its issue."""
+
+    patents: SequencedView  # the replica of inventory's patent facts
+
+
+def build(runtime: Runtime) -> Service[TransactionsDeps]:
+    """The dependencies from the runtime (no I/O), and the consumers that keep them."""
+    deps = TransactionsDeps(patents=SequencedView(runtime.collection(COLLECTION), PATENT_FACTS, runtime.writes))
+    return Service(deps, consumers=[deps.patents.consumer()])
+
+
+Deps = Annotated[TransactionsDeps, Depends(dependency(TransactionsDeps))]
