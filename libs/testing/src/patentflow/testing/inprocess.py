@@ -72,8 +72,6 @@ class MemoryRuntime(Runtime):
     async def close(self) -> None:
         """Nothing to release."""
 
-        self.sent: list[Record] = []  # every record published, in order
-
     def broker_publisher(self) -> Publisher:
         """The in-memory broker's publisher, recording what it sends."""
         return _Recording(BrokerPublisher(self.broker), self.sent)
@@ -176,16 +174,17 @@ async def running(app: FastAPI) -> AsyncIterator[InProcess]:
 
 
 async def eventually(
-    check: Callable[[], Awaitable[T | None]],
+    check: Callable[[], Awaitable[T | None] | T | None],
     *,
     timeout: float = 5.0,
     interval: float = 0.02,
     what: str = "the condition",
 ) -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds saying what was awaited."""
+    """Poll ``check`` (plain or async) until it returns something truthy; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        result = await check()
+        found = check()
+        result = await found if inspect.isawaitable(found) else found
         if result:
             return result
         if time.monotonic() > deadline:
