@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 
 from patentflow.contracts import topics
 from patentflow.contracts.access import Role
+from patentflow.contracts.identifiers import application_check_digit
 from patentflow.testing.infrastructure import Infrastructure
 from patentflow.testing.kafka import header, read_all
 from patentflow.testing.processes import ServiceUnderTest
@@ -233,3 +234,23 @@ async def test_readme_example_request_returns_the_record_from_the_read_api(
     assert created.status_code == 201, created.text
     assert read.status_code == 200
     assert read.json()["patent"]["title"] == example["title"]
+
+
+async def test_an_old_utility_model_is_expired_in_the_read_model_from_its_only_event(
+    http: httpx.AsyncClient, inventory: ServiceUnderTest, projection: ServiceUnderTest
+) -> None:
+    # Filed 2004-01-05, a utility model's ten-year term ended 2014-01-04: inventory records it expired, and its
+    # PatentRecorded is its only event (the daily sweep sees no change), so the read model must take it from there.
+    number = new_number(kind=2).replace("2022", "2004", 1)
+    number = f"{number[:-2]}.{application_check_digit(number[:-2])}"
+    body = patent_body(number, filing_date="2004-01-05", grant_date="2005-02-01")
+    created = await http.post(f"{inventory.url}/patents", json=body, headers=ADMIN_A)
+    assert created.status_code == 201, created.text
+    assert created.json()["legal_status"] == "expired"
+
+    read = await eventually_get(http, f"{projection.url}/patents/{number}", ADMIN_A)
+
+    assert read.status_code == 200, read.text
+    assert read.json()["legal_status"] == "expired"
+    assert read.json()["expiry_date"] == "2014-01-04"
+    assert read.json()["sequences"] == {"inventory": 1}

@@ -7,6 +7,7 @@ from typing import Any
 
 from patentflow.contracts.events.common import Owner
 from patentflow.inventory import domain
+from patentflow.inventory.commands import InventoryRecord
 from patentflow.inventory.models import InventoryRecordInput, PatentCreate
 from patentflow.kit.decisions import Aggregate, Decision
 
@@ -28,14 +29,14 @@ def body(**changes: Any) -> dict[str, Any]:
     return {**base, **changes}
 
 
-def record_input(**changes: Any) -> InventoryRecordInput:
+def record_input(**changes: Any) -> InventoryRecord:
     base = {
         "conversion_intents": ["transfer", "licence_ordinary"],
         "implementation_status": "not_implemented",
         "trl": 6,
         "self_grade": 4,
     }
-    return InventoryRecordInput(**{**base, **changes})
+    return InventoryRecordInput(**{**base, **changes}).command()
 
 
 def after(decision: Decision, previous: Aggregate | None = None) -> Aggregate:
@@ -46,7 +47,7 @@ def after(decision: Decision, previous: Aggregate | None = None) -> Aggregate:
 
 
 def recorded(today: date = TODAY, **changes: Any) -> Aggregate:
-    return after(domain.record_patent(None, PatentCreate(**body(**changes)), OWNER, by="admin", today=today))
+    return after(domain.record_patent(None, PatentCreate(**body(**changes)).command(), OWNER, by="admin", today=today))
 
 
 def in_state(review: str, **changes: Any) -> Aggregate:

@@ -80,7 +80,7 @@ def test_sweep_raises_the_flag_when_the_five_years_pass() -> None:
         (
             lambda a: domain.change_legal_status(
                 a,
-                LegalStatusInput(status=LegalStatus.TERMINATED, effective_date=date(2025, 12, 1)),
+                LegalStatusInput(status=LegalStatus.TERMINATED, effective_date=date(2025, 12, 1)).command(),
                 by="x",
                 today=date(2026, 1, 1),
             ),
@@ -140,7 +140,7 @@ def _create() -> tuple[object, object]:
 
     from .helpers import OWNER, body
 
-    return PatentCreate(**body(**FUNDED)), OWNER
+    return PatentCreate(**body(**FUNDED)).command(), OWNER
 
 
 def test_after_helper_counts_versions() -> None:

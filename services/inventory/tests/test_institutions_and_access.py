@@ -20,7 +20,7 @@ CODE = OWNER.credit_code
 def registered() -> Aggregate:
     decision = institutions.register(
         None,
-        InstitutionCreate(credit_code=CODE, name="示范大学", kind="university", province="35", pilot=True),
+        InstitutionCreate(credit_code=CODE, name="示范大学", kind="university", province="35", pilot=True).command(),
         by="nat",
     )
     return Aggregate(CODE, 1, 1, decision.state)
@@ -29,10 +29,10 @@ def registered() -> Aggregate:
 def test_registers_once_with_schools_and_inventors() -> None:
     current = registered()
     current = Aggregate(
-        CODE, 2, 2, institutions.add_school(current, SchoolCreate(school_id="cs", name="计算机学院"), by="adm").state
+        CODE, 2, 2, institutions.add_school(current, SchoolCreate(school_id="cs", name="计算机学院").command(), by="adm").state
     )
     decision = institutions.add_inventor(
-        current, InventorCreate(inventor_id="inv-1", name="王五", school_id="cs"), by="adm"
+        current, InventorCreate(inventor_id="inv-1", name="王五", school_id="cs").command(), by="adm"
     )
 
     assert decision.state["institution"]["province"] == "350000"
@@ -41,24 +41,24 @@ def test_registers_once_with_schools_and_inventors() -> None:
     for call, code in (
         (
             lambda: institutions.register(
-                current, InstitutionCreate(credit_code=CODE, name="x", kind="other", province="35"), by="n"
+                current, InstitutionCreate(credit_code=CODE, name="x", kind="other", province="35").command(), by="n"
             ),
             ReasonCode.INSTITUTION_ALREADY_REGISTERED,
         ),
         (
-            lambda: institutions.add_school(current, SchoolCreate(school_id="cs", name="again"), by="a"),
+            lambda: institutions.add_school(current, SchoolCreate(school_id="cs", name="again").command(), by="a"),
             ReasonCode.SCHOOL_ALREADY_EXISTS,
         ),
         (
             lambda: institutions.add_inventor(
-                current, InventorCreate(inventor_id="i2", name="x", school_id="law"), by="a"
+                current, InventorCreate(inventor_id="i2", name="x", school_id="law").command(), by="a"
             ),
             ReasonCode.UNKNOWN_SCHOOL,
         ),
         (
             lambda: institutions.add_inventor(
                 after(decision, current) if False else Aggregate(CODE, 3, 3, decision.state),
-                InventorCreate(inventor_id="inv-1", name="x"),
+                InventorCreate(inventor_id="inv-1", name="x").command(),
                 by="a",
             ),
             ReasonCode.INVENTOR_ALREADY_EXISTS,

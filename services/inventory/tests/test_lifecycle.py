@@ -129,7 +129,7 @@ def test_a_patent_no_longer_in_force_cannot_be_submitted_or_pooled(status: str) 
 
 
 def test_a_pooled_patent_that_terminates_leaves_the_pool() -> None:
-    change = LegalStatusInput(status=LegalStatus.TERMINATED, effective_date=date(2026, 1, 1), reason="年费未缴")
+    change = LegalStatusInput(status=LegalStatus.TERMINATED, effective_date=date(2026, 1, 1), reason="年费未缴").command()
 
     decision = domain.change_legal_status(in_state("pooled"), change, by="integrator", today=TODAY)
 
@@ -145,7 +145,7 @@ def test_a_pooled_patent_that_terminates_leaves_the_pool() -> None:
 def test_expired_and_invalidated_are_final(final: str) -> None:
     current = recorded()
     current = Aggregate(current.id, current.version, current.last_sequence, {**current.state, "legal_status": final})
-    change = LegalStatusInput(status=LegalStatus.VALID, effective_date=date(2026, 1, 1))
+    change = LegalStatusInput(status=LegalStatus.VALID, effective_date=date(2026, 1, 1)).command()
 
     with pytest.raises(RuleViolation) as caught:
         domain.change_legal_status(current, change, by="integrator", today=TODAY)
@@ -158,7 +158,7 @@ def test_a_terminated_patent_can_be_restored() -> None:
     current = after(
         domain.change_legal_status(
             current,
-            LegalStatusInput(status=LegalStatus.TERMINATED, effective_date=date(2026, 1, 1)),
+            LegalStatusInput(status=LegalStatus.TERMINATED, effective_date=date(2026, 1, 1)).command(),
             by="i",
             today=TODAY,
         ),
@@ -167,7 +167,7 @@ def test_a_terminated_patent_can_be_restored() -> None:
 
     decision = domain.change_legal_status(
         current,
-        LegalStatusInput(status=LegalStatus.VALID, effective_date=date(2026, 2, 1), reason="权利恢复"),
+        LegalStatusInput(status=LegalStatus.VALID, effective_date=date(2026, 2, 1), reason="权利恢复").command(),
         by="i",
         today=TODAY,
     )
@@ -176,7 +176,7 @@ def test_a_terminated_patent_can_be_restored() -> None:
 
 
 def test_the_same_status_again_records_nothing() -> None:
-    change = LegalStatusInput(status=LegalStatus.VALID, effective_date=date(2026, 1, 1))
+    change = LegalStatusInput(status=LegalStatus.VALID, effective_date=date(2026, 1, 1)).command()
 
     assert domain.change_legal_status(recorded(), change, by="i", today=TODAY).events == []
 
