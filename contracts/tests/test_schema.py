@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import types
 import typing
 from pathlib import Path
@@ -223,3 +222,52 @@ def test_nested_value_objects_are_found_and_frozen() -> None:
     for event in ALL_EVENTS:
         for model in _models_of(event):
             assert model.model_config.get("frozen") is True, model.__name__
+
+
+# --- registration ---------------------------------------------------------------------------------------------
+
+
+def test_defining_an_event_class_registers_it_and_a_second_class_of_one_type_is_refused() -> None:
+    from typing import ClassVar
+
+    from pydantic import Field
+
+    class Probe(envelope.DomainEvent):
+        """A test-only event."""
+
+        event_type: ClassVar[str] = envelope.TYPE_PREFIX + "inventory.ProbeForTest.v1"
+        topic: ClassVar[topics.Topic] = topics.PATENTS
+        subject_field: ClassVar[str] = "application_number"
+        application_number: str = Field(description="Aggregate")
+
+    try:
+        assert envelope.REGISTRY[Probe.event_type] is Probe
+        with pytest.raises(TypeError, match="defined twice"):
+
+            class Other(envelope.DomainEvent):
+                """Same type, another class."""
+
+                event_type: ClassVar[str] = Probe.event_type
+                topic: ClassVar[topics.Topic] = topics.PATENTS
+                subject_field: ClassVar[str] = "application_number"
+                application_number: str
+
+        with pytest.raises(TypeError, match="names no field"):
+
+            class NoSubject(envelope.DomainEvent):
+                """A subject field that does not exist."""
+
+                event_type: ClassVar[str] = envelope.TYPE_PREFIX + "inventory.NoSubjectForTest.v1"
+                topic: ClassVar[topics.Topic] = topics.PATENTS
+                subject_field: ClassVar[str] = "number"
+    finally:
+        envelope.REGISTRY.pop(Probe.event_type, None)
+
+
+def test_every_event_class_in_the_contracts_is_registered() -> None:
+    def subclasses(cls: type[envelope.DomainEvent]) -> list[type[envelope.DomainEvent]]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+
+    defined = {c for c in subclasses(envelope.DomainEvent) if "event_type" in c.__dict__}
+    defined = {c for c in defined if c.__module__.startswith("patentflow.contracts.events")}
+    assert defined == set(ALL_EVENTS)

@@ -62,11 +62,11 @@ async def store(mongo: AsyncMongoClient[dict[str, Any]], unique: str) -> AsyncIt
 def _rows(count: int) -> list[tuple[str, Decision]]:
     record = InventoryRecordInput(
         conversion_intents=["transfer"], implementation_status="not_implemented", trl=5, self_grade=3
-    )
+    ).command()
     rows = []
     for _ in range(count):
         number = new_number()
-        patent = PatentCreate(**patent_body(number))
+        patent = PatentCreate(**patent_body(number)).command()
         rows.append((number, domain.record_patent(None, patent, OWNER, by="import", today=TODAY, inventory=record)))
     return rows
 
@@ -86,7 +86,7 @@ async def _edit(store: AggregateStore, number: str) -> None:
     """A later command on an imported record: a changed inventory record (event 3)."""
     changed = InventoryRecordInput(
         conversion_intents=["licence_ordinary"], implementation_status="not_implemented", trl=6, self_grade=4
-    )
+    ).command()
     await store.execute(number, CTX, lambda current: domain.fill_inventory(current, changed, by="x", today=TODAY))  # type: ignore[arg-type]
 
 
@@ -178,9 +178,11 @@ async def test_an_id_given_twice_in_one_chunk_is_written_and_published_once(
 async def registry(store: AggregateStore) -> AggregateStore:
     """The institution of the imports, with school ``ee``."""
     registry = AggregateStore(store.collection.database["institutions"], source=SOURCE)
-    register = InstitutionCreate(credit_code=INSTITUTION_A, name="示范理工大学", kind="university", province="110000")
+    register = InstitutionCreate(
+        credit_code=INSTITUTION_A, name="示范理工大学", kind="university", province="110000"
+    ).command()
     await registry.execute(INSTITUTION_A, CTX, lambda current: institutions.register(current, register, by="admin"))
-    school = SchoolCreate(school_id="ee", name="电子")
+    school = SchoolCreate(school_id="ee", name="电子").command()
     await registry.execute(INSTITUTION_A, CTX, lambda current: institutions.add_school(current, school, by="admin"))  # type: ignore[arg-type]
     return registry
 

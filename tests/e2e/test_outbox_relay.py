@@ -57,7 +57,7 @@ async def _record(store: AggregateStore, number: str) -> None:
         number,
         CTX,
         lambda current: domain.record_patent(
-            current, PatentCreate(**patent_body(number)), OWNER, by="admin", today=date(2026, 11, 21)
+            current, PatentCreate(**patent_body(number)).command(), OWNER, by="admin", today=date(2026, 11, 21)
         ),
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -78,7 +78,9 @@ def test_records_a_new_patent_for_its_registered_owner() -> None:
 
 def test_a_row_with_an_inventory_record_is_one_change_equal_to_record_then_fill() -> None:
     record = record_input(implementation_status="self_implemented")
-    together = domain.record_patent(None, PatentCreate(**body()).command(), OWNER, by="admin", today=TODAY, inventory=record)
+    together = domain.record_patent(
+        None, PatentCreate(**body()).command(), OWNER, by="admin", today=TODAY, inventory=record
+    )
     first = domain.record_patent(None, PatentCreate(**body()).command(), OWNER, by="admin", today=TODAY)
     then = domain.fill_inventory(after(first), record, by="admin", today=TODAY)
 
@@ -107,7 +109,9 @@ def test_refuses_to_record_a_number_twice() -> None:
 def test_correction_names_only_fields_that_changed() -> None:
     current = recorded()
 
-    decision = domain.correct_patent(current, PatentUpdate(title="新名称", ipc_main="G06F 16/35").command(), by="b", today=TODAY)
+    decision = domain.correct_patent(
+        current, PatentUpdate(title="新名称", ipc_main="G06F 16/35").command(), by="b", today=TODAY
+    )
 
     [event] = decision.events
     assert isinstance(event, PatentRecordCorrected)

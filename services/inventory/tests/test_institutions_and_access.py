@@ -29,7 +29,10 @@ def registered() -> Aggregate:
 def test_registers_once_with_schools_and_inventors() -> None:
     current = registered()
     current = Aggregate(
-        CODE, 2, 2, institutions.add_school(current, SchoolCreate(school_id="cs", name="计算机学院").command(), by="adm").state
+        CODE,
+        2,
+        2,
+        institutions.add_school(current, SchoolCreate(school_id="cs", name="计算机学院").command(), by="adm").state,
     )
     decision = institutions.add_inventor(
         current, InventorCreate(inventor_id="inv-1", name="王五", school_id="cs").command(), by="adm"

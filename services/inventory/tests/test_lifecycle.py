@@ -129,7 +129,9 @@ def test_a_patent_no_longer_in_force_cannot_be_submitted_or_pooled(status: str) 
 
 
 def test_a_pooled_patent_that_terminates_leaves_the_pool() -> None:
-    change = LegalStatusInput(status=LegalStatus.TERMINATED, effective_date=date(2026, 1, 1), reason="年费未缴").command()
+    change = LegalStatusInput(
+        status=LegalStatus.TERMINATED, effective_date=date(2026, 1, 1), reason="年费未缴"
+    ).command()
 
     decision = domain.change_legal_status(in_state("pooled"), change, by="integrator", today=TODAY)
 

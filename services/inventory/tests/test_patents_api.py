@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from patentflow.contracts.access import Role
 from datetime import date
+
+from patentflow.contracts.access import Role
 from patentflow.contracts.events import PatentRecorded
 from patentflow.contracts.events.inventory_enums import LegalStatus
 from patentflow.testing.inprocess import auth, eventually
-
 
 from .inprocess import ADMIN_A, ADMIN_B, RECORD, inventory, patent_body
 
@@ -29,8 +29,9 @@ async def test_an_old_utility_model_is_recorded_expired_and_its_event_says_so() 
     async with inventory() as service:
         from patentflow.testing.samples import number
 
-        body = patent_body(2, application_number=number(2004, 5, kind=2), filing_date="2004-01-05",
-                           grant_date="2005-02-01")
+        body = patent_body(
+            2, application_number=number(2004, 5, kind=2), filing_date="2004-01-05", grant_date="2005-02-01"
+        )
         created = await service.http.post("/patents", json=body, headers=ADMIN_A)
         assert created.status_code == 201, created.text
         assert created.json()["legal_status"] == "expired"
@@ -55,11 +56,13 @@ async def test_same_idempotency_key_replays_and_changes_nothing() -> None:
 
 async def test_refusals_name_their_field_or_reason() -> None:
     async with inventory() as service:
-        future = await service.http.post("/patents", json=patent_body(4, filing_date="2027-01-01", grant_date=None),
-                                         headers=ADMIN_A)
+        future = await service.http.post(
+            "/patents", json=patent_body(4, filing_date="2027-01-01", grant_date=None), headers=ADMIN_A
+        )
         assert future.status_code == 422
-        assert future.json()["detail"] == [{"loc": ["body", "filing_date"], "msg": "lies in the future",
-                                            "type": "value_error"}]
+        assert future.json()["detail"] == [
+            {"loc": ["body", "filing_date"], "msg": "lies in the future", "type": "value_error"}
+        ]
         other = await service.http.post("/patents", json=patent_body(5, institution=service_b()), headers=ADMIN_A)
         assert other.status_code == 403
         body = patent_body(6)

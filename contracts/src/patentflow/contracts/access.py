@@ -1,4 +1,4 @@
-"""Access claims: the roles and scopes a bearer token carries (DOMAIN.md, "Who uses it")."""
+"""Access claims: the roles and scopes a bearer token carries (docs/domain.md §2, "Who uses it")."""
 
 from __future__ import annotations
 

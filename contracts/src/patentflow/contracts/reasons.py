@@ -52,7 +52,7 @@ REASONS: dict[ReasonCode, Reason] = {
         Reason(
             ReasonCode.INVALID_TRANSITION,
             "the record is not in a state that allows this step",
-            "review chain inventor → school → institution → pool (DOMAIN-RULES §9)",
+            "review chain inventor → school → institution → pool (docs/domain.md §3)",
         ),
         Reason(
             ReasonCode.INVENTORY_INCOMPLETE,

@@ -1,7 +1,7 @@
-"""Enumerations of the inventory record and the review lifecycle (DOMAIN-RULES §9, §10, §11).
+"""Enumerations of the inventory record and the review lifecycle (docs/domain.md §3-§5).
 
-The official batch template's value lists were not retrieved (§12 item 2); these codes carry the Chinese labels
-the institutions' notices use, so an import can map either form.
+The official batch template's value lists were not available; these codes carry the Chinese labels the
+institutions' published notices use, so an import can map either form.
 """
 
 from __future__ import annotations

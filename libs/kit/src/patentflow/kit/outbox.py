@@ -8,8 +8,8 @@ before marking publishes again; consumers drop the duplicate by its sequence.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import contextlib
+import inspect
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol

@@ -24,8 +24,8 @@ from patentflow.contracts.events import (
     WithdrawnFromPool,
 )
 from patentflow.kit.cloudevents import EventMeta
+from patentflow.kit.decisions import Document
 from patentflow.kit.eventmap import EventMap
-from patentflow.kit.mongo import Document
 
 COLLECTION = "patent_replica"
 PATENT_FACTS = EventMap("patent-replica", (topics.PATENTS,), "The facts of inventory patents evaluation's rules need.")

@@ -10,7 +10,7 @@ from patentflow.contracts.events.inventory import StateFundedNonUseCleared, Stat
 from patentflow.contracts.events.inventory_enums import IN_FORCE, ImplementationStatus, LegalStatus
 from patentflow.inventory.legal import add_years
 
-YEARS = 5  # [U] counted from grant, as the programme's reporting reads (DOMAIN-RULES §10)
+YEARS = 5  # [choice] counted from grant, as the programme's reporting reads (docs/domain.md §5)
 
 
 def deadline(grant_date: date) -> date:

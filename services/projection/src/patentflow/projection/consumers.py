@@ -24,8 +24,8 @@ from patentflow.contracts.events import (
 )
 from patentflow.contracts.events.inventory_enums import ReviewState
 from patentflow.kit.cloudevents import EventMeta
+from patentflow.kit.decisions import Document
 from patentflow.kit.eventmap import EventMap
-from patentflow.kit.mongo import Document
 
 PATENTS = EventMap("patents", (topics.PATENTS,), "The integrated patent view, one document per patent.")
 PATENTS.ignore(NonUseJustificationRecorded)  # the flag it clears arrives as StateFundedNonUseCleared

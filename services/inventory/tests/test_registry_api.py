@@ -1,0 +1,239 @@
+"""The institution registry, the coverage denominators, the operator's sweep and the patent listing through HTTP:
+who may register, see and manage an institution, whose rows each caller sees, and what the sweep flags."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+from patentflow.contracts.access import Role
+from patentflow.contracts.events import InstitutionRegistered, InventorAdded, SchoolAdded, StateFundedNonUseFlagged
+from patentflow.contracts.identifiers import credit_code_check_char
+from patentflow.inventory.app import create_app
+from patentflow.inventory.config import Settings
+from patentflow.kit.clock import Clock
+from patentflow.testing.inprocess import InProcess, MemoryRuntime, auth, eventually, running, settings_for
+from patentflow.testing.samples import number
+
+from .inprocess import A, ADMIN_A, ADMIN_B, B, INSTITUTIONS, NATIONAL, RECORD, TODAY, inventory, patent_body
+
+C = "12430000555876543" + credit_code_check_char("12430000555876543")  # not registered by inventory()
+UNKNOWN = "12110000666876543" + credit_code_check_char("12110000666876543")
+NEW = {"credit_code": C, "name": "长沙示范学院", "kind": "university", "province": "43"}
+BEIJING = auth(Role.PROVINCE_OFFICE, province="110000")
+HUNAN = auth(Role.PROVINCE_OFFICE, province="430000")
+MOE = auth(Role.MINISTRY, ministry="MoE")
+INVENTOR = auth(Role.INVENTOR, institution=A, person="zhangsan")
+REVIEWER = auth(Role.SCHOOL_REVIEWER, institution=A, school="cs")
+FUNDED = {"state_funded": True, "state_funding": {"project_number": "2018YFA0001", "funder": "科技部"}}
+
+
+def detail(answer: Any) -> dict[str, Any]:
+    assert answer.status_code == 409, answer.text
+    return dict(answer.json()["detail"])
+
+
+async def record(service: InProcess, serial: int, institution: str = A, headers: Any = None, **extra: Any) -> str:
+    body = patent_body(serial, institution, **extra)
+    created = await service.http.post("/patents", json=body, headers=headers or (ADMIN_A if institution == A else ADMIN_B))
+    assert created.status_code == 201, created.text
+    return str(body["application_number"])
+
+
+async def test_national_admins_and_the_province_office_register_institutions() -> None:
+    async with inventory() as service:
+        assert (await service.http.post("/institutions", json=NEW)).status_code == 401
+        for caller in (BEIJING, ADMIN_B, auth(Role.INSTITUTION_ADMIN, institution=C), MOE):
+            refused = await service.http.post("/institutions", json=NEW, headers=caller)
+            assert refused.status_code == 403, refused.text
+        created = await service.http.post("/institutions", json=NEW, headers=HUNAN)
+        assert created.status_code == 201, created.text
+        assert created.json()["version"] == 1
+        assert created.json()["institution"]["province"] == "430000"
+        assert (created.json()["schools"], created.json()["inventors"]) == ({}, {})
+        twice = detail(await service.http.post("/institutions", json=NEW, headers=NATIONAL))
+        assert twice["reason"] == "INSTITUTION_ALREADY_REGISTERED" and twice["context"] == {"credit_code": C}
+        bad = await service.http.post("/institutions", json={**NEW, "credit_code": C[:-1] + "0"}, headers=NATIONAL)
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["body", "credit_code"]
+        national = await service.http.post("/institutions", json={**NEW, "credit_code": UNKNOWN, "province": "110000"},
+                                           headers=NATIONAL)
+        assert national.status_code == 201, national.text
+        events = await eventually(lambda: len(service.published(InstitutionRegistered)) == 4 and service.published(
+            InstitutionRegistered))
+        assert [e.credit_code for e in events] == [A, B, C, UNKNOWN]
+        assert events[2].registered_by == "province_office:430000"
+
+
+async def test_an_institution_is_seen_by_itself_its_province_and_its_ministry() -> None:
+    async with inventory() as service:
+        own = await service.http.get(f"/institutions/{A}", headers=ADMIN_A)
+        assert own.status_code == 200, own.text
+        assert own.json()["schools"] == {"cs": "计算机学院"}
+        assert own.json()["inventors"] == {"zhangsan": {"name": "张三", "school_id": "cs"}}
+        assert own.json()["version"] == 3
+        missing = await service.http.get(f"/institutions/{UNKNOWN}", headers=ADMIN_A)
+        hidden = await service.http.get(f"/institutions/{B}", headers=ADMIN_A)
+        assert hidden.status_code == missing.status_code == 404 and hidden.json() == missing.json()
+        assert (await service.http.get(f"/institutions/{A}", headers=BEIJING)).json() == own.json()
+        assert (await service.http.get(f"/institutions/{B}", headers=BEIJING)).status_code == 404
+        assert (await service.http.get(f"/institutions/{B}", headers=HUNAN)).status_code == 200
+        assert (await service.http.get(f"/institutions/{A}", headers=MOE)).status_code == 200
+        assert (await service.http.get(f"/institutions/{B}", headers=MOE)).status_code == 404
+        assert (await service.http.get(f"/institutions/{A}", headers=INVENTOR)).status_code == 404
+        assert (await service.http.get(f"/institutions/{A}")).status_code == 401
+        malformed = await service.http.get("/institutions/12345", headers=NATIONAL)
+        assert malformed.status_code == 422 and malformed.json()["detail"][0]["loc"] == ["path", "code"]
+
+
+async def test_its_administrator_adds_schools_and_inventors_once() -> None:
+    async with inventory() as service:
+        school = await service.http.post(f"/institutions/{A}/schools", json={"school_id": "law", "name": "法学院"},
+                                         headers=ADMIN_A)
+        assert school.status_code == 201, school.text
+        assert school.json()["schools"] == {"cs": "计算机学院", "law": "法学院"}
+        again = detail(await service.http.post(f"/institutions/{A}/schools", json={"school_id": "cs", "name": "x"},
+                                               headers=ADMIN_A))
+        assert again["reason"] == "SCHOOL_ALREADY_EXISTS" and again["context"] == {"school_id": "cs"}
+        lisi = {"inventor_id": "lisi", "name": "李四", "school_id": "law"}
+        added = await service.http.post(f"/institutions/{A}/inventors", json=lisi, headers=ADMIN_A)
+        assert added.status_code == 201, added.text
+        assert added.json()["inventors"]["lisi"] == {"name": "李四", "school_id": "law"}
+        twice = detail(await service.http.post(f"/institutions/{A}/inventors", json=lisi, headers=ADMIN_A))
+        assert twice["reason"] == "INVENTOR_ALREADY_EXISTS"
+        nowhere = {"inventor_id": "wangwu", "name": "王五", "school_id": "physics"}
+        unknown = detail(await service.http.post(f"/institutions/{A}/inventors", json=nowhere, headers=ADMIN_A))
+        assert unknown["reason"] == "UNKNOWN_SCHOOL" and unknown["context"] == {"school_id": "physics"}
+        bad = await service.http.post(f"/institutions/{A}/schools", json={"school_id": "a b", "name": "x"},
+                                      headers=ADMIN_A)
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "school_id"]
+        other = {"school_id": "bio", "name": "生物学院"}
+        hidden = await service.http.post(f"/institutions/{A}/schools", json=other, headers=ADMIN_B)
+        missing = await service.http.post(f"/institutions/{UNKNOWN}/schools", json=other, headers=ADMIN_B)
+        assert hidden.status_code == missing.status_code == 404 and hidden.json() == missing.json()
+        assert (await service.http.post(f"/institutions/{A}/schools", json=other, headers=BEIJING)).status_code == 403
+        assert (await service.http.post(f"/institutions/{A}/inventors", json={**lisi, "inventor_id": "zhaoliu"},
+                                        headers=MOE)).status_code == 403
+        assert (await service.http.post(f"/institutions/{A}/schools", json=other)).status_code == 401
+        shown = await service.http.get(f"/institutions/{A}", headers=ADMIN_A)
+        assert set(shown.json()["schools"]) == {"cs", "law"} and set(shown.json()["inventors"]) == {"zhangsan", "lisi"}
+        assert shown.json()["version"] == 5
+        assert [e.school_id for e in await eventually(lambda: len(service.published(SchoolAdded)) == 2 and
+                                                       service.published(SchoolAdded))] == ["cs", "law"]
+        inventors = await eventually(lambda: len(service.published(InventorAdded)) == 2 and
+                                     service.published(InventorAdded))
+        assert [(e.credit_code, e.inventor_id, e.school_id) for e in inventors] == [(A, "zhangsan", "cs"),
+                                                                                  (A, "lisi", "law")]
+
+
+async def test_coverage_counts_granted_patents_in_force_for_whoever_may_see_them() -> None:
+    async with inventory() as service:
+        stock = [await record(service, serial) for serial in (201, 202, 203)]
+        await record(service, 204, grant_date=None)  # an application is no stock patent
+        ended = await record(service, 205)
+        terminated = {"status": "terminated", "effective_date": "2026-01-01"}
+        assert (await service.http.post(f"/patents/{ended}/legal-status", json=terminated, headers=ADMIN_A)).is_success
+        await record(service, 206, institution=B)
+        assert (await service.http.put(f"/patents/{stock[0]}/inventory", json=RECORD, headers=ADMIN_A)).is_success
+        assert (await service.http.put(f"/patents/{stock[1]}/inventory", json=RECORD, headers=ADMIN_A)).is_success
+        for step, caller in (("submission", ADMIN_A), ("school-approval", REVIEWER), ("institution-approval", ADMIN_A)):
+            assert (await service.http.post(f"/patents/{stock[1]}/{step}", headers=caller)).is_success
+        figures = {"stock_valid": 3, "inventoried": 2, "pooled": 1}
+        row_a = {"credit_code": A, "name": "示范理工大学", "province": "110000", "ministry": "MoE", "pilot": True, **figures}
+        row_b = {"credit_code": B, "name": "湖南示范大学", "province": "430000", "ministry": None, "pilot": False,
+                 "stock_valid": 1, "inventoried": 0, "pooled": 0}
+        province_a = {"province": "110000", **figures}
+        province_b = {"province": "430000", "stock_valid": 1, "inventoried": 0, "pooled": 0}
+        expected = {
+            "A": (ADMIN_A, [row_a], [province_a]),
+            "B": (ADMIN_B, [row_b], [province_b]),
+            "national": (NATIONAL, [row_a, row_b], [province_a, province_b]),
+            "Beijing": (BEIJING, [row_a], [province_a]),
+            "MoE": (MOE, [row_a], [province_a]),
+            "inventor": (INVENTOR, [], []),
+        }
+        for who, (caller, rows, provinces) in expected.items():
+            answer = await service.http.get("/coverage", headers=caller)
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {"institutions": rows, "provinces": provinces}, who
+        assert (await service.http.get("/coverage")).status_code == 401
+
+
+class Calendar(Clock):
+    """A service clock whose day the test moves on."""
+
+    def __init__(self, day: date) -> None:
+        super().__init__(day)
+        self.day = day
+
+    def today(self) -> date:
+        return self.day
+
+
+@contextlib.asynccontextmanager
+async def on_calendar(calendar: Calendar) -> AsyncIterator[InProcess]:
+    """The inventory with institution A registered, on a day the test moves."""
+    settings = settings_for(Settings, sweep_interval_seconds=3600)
+    async with running(create_app(settings, runtime=MemoryRuntime(settings, clock=calendar))) as service:
+        assert (await service.http.post("/institutions", json=INSTITUTIONS[A], headers=NATIONAL)).status_code == 201
+        yield service
+
+
+async def test_the_sweep_flags_a_state_funded_patent_unused_five_years_after_grant() -> None:
+    calendar = Calendar(date(2024, 6, 1))
+    async with on_calendar(calendar) as service:
+        old = {"filing_date": "2019-03-01", "grant_date": "2020-01-01", **FUNDED}
+        unused = await record(service, 220, application_number=number(2019, 220), school_id=None, **old)
+        used = await record(service, 221, application_number=number(2019, 221), school_id=None, **old)
+        implemented = {**RECORD, "implementation_status": "self_implemented"}
+        assert (await service.http.put(f"/patents/{used}/inventory", json=implemented, headers=ADMIN_A)).is_success
+        assert (await service.http.post("/operations/sweep")).status_code == 401
+        assert (await service.http.post("/operations/sweep", headers=ADMIN_A)).status_code == 403
+        assert (await service.http.post("/operations/sweep", headers=BEIJING)).status_code == 403
+        early = await service.http.post("/operations/sweep", headers=auth(Role.OPERATOR))
+        assert early.json() == {"today": "2024-06-01", "changed": 0}  # within five years of grant
+        calendar.day = TODAY
+        swept = await service.http.post("/operations/sweep", headers=NATIONAL)
+        assert swept.status_code == 200 and swept.json() == {"today": "2026-11-21", "changed": 1}
+        [flag] = await eventually(lambda: service.published(StateFundedNonUseFlagged), what="the flag")
+        assert (flag.application_number, flag.grant_date, flag.deadline, flag.flagged_on) == (
+            unused, date(2020, 1, 1), date(2025, 1, 1), TODAY)
+        flagged = await service.http.get("/patents", params={"non_use_flagged": "true"}, headers=ADMIN_A)
+        assert [p["application_number"] for p in flagged.json()["items"]] == [unused]
+        again = await service.http.post("/operations/sweep", headers=auth(Role.OPERATOR))
+        assert again.json()["changed"] == 0
+        assert len(service.published(StateFundedNonUseFlagged)) == 1
+
+
+async def test_the_listing_shows_each_caller_its_own_patents_by_review_state() -> None:
+    async with inventory() as service:
+        mine = await record(service, 240)
+        submitted = await record(service, 241)
+        others = await record(service, 242, inventor_ids=["lisi"], school_id=None)
+        await record(service, 243, institution=B, inventor_ids=["wangwu"])
+        assert (await service.http.put(f"/patents/{submitted}/inventory", json=RECORD, headers=INVENTOR)).is_success
+        assert (await service.http.post(f"/patents/{submitted}/submission", headers=INVENTOR)).is_success
+
+        async def listed(caller: dict[str, str], **params: str) -> list[str]:
+            answer = await service.http.get("/patents", params=params, headers=caller)
+            assert answer.status_code == 200, answer.text
+            return [p["application_number"] for p in answer.json()["items"]]
+
+        assert await listed(ADMIN_A) == [mine, submitted, others]
+        assert (await service.http.get("/patents", headers=ADMIN_A)).json()["total"] == 3
+        assert await listed(ADMIN_B) == [number(2020, 243)]
+        assert await listed(INVENTOR) == [mine, submitted]
+        assert await listed(REVIEWER) == [mine, submitted]
+        assert await listed(BEIJING) == [mine, submitted, others]
+        assert await listed(MOE) == []
+        assert await listed(ADMIN_A, review_state="submitted") == [submitted]
+        assert await listed(ADMIN_A, review_state="draft") == [mine, others]
+        assert await listed(INVENTOR, review_state="draft") == [mine]
+        assert await listed(ADMIN_A, limit="1", skip="1") == [submitted]
+        paged = await service.http.get("/patents", params={"limit": "1"}, headers=ADMIN_A)
+        assert paged.json()["total"] == 3
+        bad = await service.http.get("/patents", params={"review_state": "lost"}, headers=ADMIN_A)
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "review_state"]
+        assert (await service.http.get("/patents")).status_code == 401
