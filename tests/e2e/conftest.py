@@ -46,7 +46,7 @@ def token(role: Role, **scope: str) -> dict[str, str]:
 
 def new_number(kind: int = 1) -> str:
     """A fresh, valid application number."""
-    body = f"2022{kind}{random.randrange(10**7):07d}"
+    body = f"2020{kind}{random.randrange(10**7):07d}"  # filed 2020, as patent_body says
     return f"{body}.{application_check_digit(body)}"
 
 

@@ -13,6 +13,7 @@ from patentflow.contracts.reasons import ReasonCode
 from patentflow.inventory import domain
 from patentflow.inventory.models import InventoryRecordInput, PatentCreate, PatentUpdate
 from patentflow.kit.errors import InvalidInput, RuleViolation
+from patentflow.testing.samples import number
 
 from .helpers import OWNER, TODAY, after, body, record_input, recorded
 
@@ -54,7 +55,12 @@ def test_rejects_bad_records_naming_the_field(changes: dict[str, Any], field: st
 @pytest.mark.parametrize("field", ["filing_date", "grant_date"])
 def test_a_date_after_the_service_day_is_refused_by_that_day_not_the_machines(field: str) -> None:
     day_after = (TODAY + timedelta(days=1)).isoformat()
-    changes = {"filing_date": day_after, "grant_date": None} if field == "filing_date" else {"grant_date": day_after}
+    this_year = number(TODAY.year, 1)
+    changes = (
+        {"application_number": this_year, "filing_date": day_after, "grant_date": None}
+        if field == "filing_date"
+        else {"grant_date": day_after}
+    )
     command = PatentCreate(**body(**changes)).command()
 
     with pytest.raises(InvalidInput) as caught:
@@ -62,6 +68,31 @@ def test_a_date_after_the_service_day_is_refused_by_that_day_not_the_machines(fi
     assert caught.value.detail() == [{"loc": ["body", field], "msg": "lies in the future", "type": "value_error"}]
     # the same record is fine on a later service day
     assert domain.record_patent(None, command, OWNER, by="admin", today=TODAY + timedelta(days=1)).events
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        (
+            {"filing_date": "2012-12-18"},
+            ("filing_date", "2012-12-18 does not agree with the application number, which was filed in 2013"),
+        ),
+        (
+            {"application_number": number(2027, 3), "filing_date": "2026-01-05", "grant_date": None},
+            ("application_number", "its year 2027 lies after 2026"),
+        ),
+    ],
+)
+def test_the_filing_date_agrees_with_the_year_the_number_carries(changes: dict[str, Any], problem: Any) -> None:
+    command = PatentCreate(**body(**changes)).command()
+    with pytest.raises(InvalidInput) as caught:
+        domain.record_patent(None, command, OWNER, by="admin", today=TODAY)
+    assert problem in caught.value.problems
+
+
+def test_a_pct_national_phase_number_may_carry_a_later_year_than_its_international_filing() -> None:
+    command = PatentCreate(**body(application_number=number(2015, 12, kind=8), filing_date="2013-12-18")).command()
+    assert domain.record_patent(None, command, OWNER, by="admin", today=TODAY).events
 
 
 def test_records_a_new_patent_for_its_registered_owner() -> None:

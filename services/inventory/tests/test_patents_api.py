@@ -8,8 +8,9 @@ from patentflow.contracts.access import Role
 from patentflow.contracts.events import PatentRecorded
 from patentflow.contracts.events.inventory_enums import LegalStatus
 from patentflow.testing.inprocess import auth, eventually
+from patentflow.testing.samples import number
 
-from .inprocess import ADMIN_A, ADMIN_B, RECORD, inventory, patent_body
+from .inprocess import ADMIN_A, ADMIN_B, RECORD, A, B, inventory, patent_body
 
 
 async def test_records_a_patent_and_answers_it_to_its_institution_only() -> None:
@@ -27,8 +28,6 @@ async def test_records_a_patent_and_answers_it_to_its_institution_only() -> None
 
 async def test_an_old_utility_model_is_recorded_expired_and_its_event_says_so() -> None:
     async with inventory() as service:
-        from patentflow.testing.samples import number
-
         body = patent_body(
             2, application_number=number(2004, 5, kind=2), filing_date="2004-01-05", grant_date="2005-02-01"
         )
@@ -57,13 +56,15 @@ async def test_same_idempotency_key_replays_and_changes_nothing() -> None:
 async def test_refusals_name_their_field_or_reason() -> None:
     async with inventory() as service:
         future = await service.http.post(
-            "/patents", json=patent_body(4, filing_date="2027-01-01", grant_date=None), headers=ADMIN_A
+            "/patents",
+            json=patent_body(4, application_number=number(2026, 4), filing_date="2026-12-01", grant_date=None),
+            headers=ADMIN_A,
         )
         assert future.status_code == 422
         assert future.json()["detail"] == [
             {"loc": ["body", "filing_date"], "msg": "lies in the future", "type": "value_error"}
         ]
-        other = await service.http.post("/patents", json=patent_body(5, institution=service_b()), headers=ADMIN_A)
+        other = await service.http.post("/patents", json=patent_body(5, institution=B), headers=ADMIN_A)
         assert other.status_code == 403
         body = patent_body(6)
         assert (await service.http.post("/patents", json=body, headers=ADMIN_A)).status_code == 201
@@ -72,22 +73,30 @@ async def test_refusals_name_their_field_or_reason() -> None:
         assert twice.json()["detail"]["reason"] == "PATENT_ALREADY_RECORDED"
 
 
-def service_b() -> str:
-    from .inprocess import B
-
-    return B
-
-
 async def test_inventor_fills_and_submits_but_may_not_approve() -> None:
     async with inventory() as service:
         body = patent_body(7)
         number = body["application_number"]
         assert (await service.http.post("/patents", json=body, headers=ADMIN_A)).status_code == 201
-        from .inprocess import A
-
         inventor = auth(Role.INVENTOR, institution=A, person="zhangsan")
         filled = await service.http.put(f"/patents/{number}/inventory", json=RECORD, headers=inventor)
         assert filled.status_code == 200, filled.text
         assert (await service.http.post(f"/patents/{number}/submission", headers=inventor)).status_code == 200
         refused = await service.http.post(f"/patents/{number}/institution-approval", headers=inventor)
         assert refused.status_code == 403
+
+
+async def test_an_inventor_id_names_a_person_of_one_institution_only() -> None:
+    # Person ids are unique within an institution: A's zhangsan is not the zhangsan B's patent names.
+    async with inventory() as service:
+        theirs = patent_body(8, institution=B)
+        assert (await service.http.post("/patents", json=theirs, headers=ADMIN_B)).status_code == 201
+        number_ = theirs["application_number"]
+        a_zhangsan = auth(Role.INVENTOR, institution=A, person="zhangsan")
+        b_zhangsan = auth(Role.INVENTOR, institution=B, person="zhangsan")
+        assert (await service.http.get(f"/patents/{number_}", headers=a_zhangsan)).status_code == 404
+        filled = await service.http.put(f"/patents/{number_}/inventory", json=RECORD, headers=a_zhangsan)
+        assert filled.status_code == 404
+        assert (await service.http.get("/patents", headers=a_zhangsan)).json() == {"total": 0, "items": []}
+        assert (await service.http.get(f"/patents/{number_}", headers=b_zhangsan)).status_code == 200
+        assert (await service.http.get("/patents", headers=b_zhangsan)).json()["total"] == 1

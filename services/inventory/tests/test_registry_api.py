@@ -6,9 +6,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from patentflow.contracts.access import Role
+from patentflow.contracts.envelope import DomainEvent
 from patentflow.contracts.events import InstitutionRegistered, InventorAdded, SchoolAdded, StateFundedNonUseFlagged
 from patentflow.contracts.identifiers import credit_code_check_char
 from patentflow.inventory.app import create_app
@@ -17,7 +18,7 @@ from patentflow.kit.clock import Clock
 from patentflow.testing.inprocess import InProcess, MemoryRuntime, auth, eventually, running, settings_for
 from patentflow.testing.samples import number
 
-from .inprocess import A, ADMIN_A, ADMIN_B, B, INSTITUTIONS, NATIONAL, RECORD, TODAY, inventory, patent_body
+from .inprocess import ADMIN_A, ADMIN_B, INSTITUTIONS, NATIONAL, RECORD, TODAY, A, B, inventory, patent_body
 
 C = "12430000555876543" + credit_code_check_char("12430000555876543")  # not registered by inventory()
 UNKNOWN = "12110000666876543" + credit_code_check_char("12110000666876543")
@@ -27,7 +28,18 @@ HUNAN = auth(Role.PROVINCE_OFFICE, province="430000")
 MOE = auth(Role.MINISTRY, ministry="MoE")
 INVENTOR = auth(Role.INVENTOR, institution=A, person="zhangsan")
 REVIEWER = auth(Role.SCHOOL_REVIEWER, institution=A, school="cs")
-FUNDED = {"state_funded": True, "state_funding": {"project_number": "2018YFA0001", "funder": "科技部"}}
+E = TypeVar("E", bound=DomainEvent)
+FUNDED: dict[str, Any] = {"state_funded": True, "state_funding": {"project_number": "2018YFA0001", "funder": "科技部"}}
+
+
+async def published(service: InProcess, kind: type[E], count: int) -> list[E]:
+    """The events of ``kind``, once exactly ``count`` are published."""
+
+    def check() -> list[E] | None:
+        found = service.published(kind)
+        return found if len(found) == count else None
+
+    return await eventually(check, what=f"{count} {kind.__name__}")
 
 
 def detail(answer: Any) -> dict[str, Any]:
@@ -37,7 +49,9 @@ def detail(answer: Any) -> dict[str, Any]:
 
 async def record(service: InProcess, serial: int, institution: str = A, headers: Any = None, **extra: Any) -> str:
     body = patent_body(serial, institution, **extra)
-    created = await service.http.post("/patents", json=body, headers=headers or (ADMIN_A if institution == A else ADMIN_B))
+    created = await service.http.post(
+        "/patents", json=body, headers=headers or (ADMIN_A if institution == A else ADMIN_B)
+    )
     assert created.status_code == 201, created.text
     return str(body["application_number"])
 
@@ -54,15 +68,16 @@ async def test_national_admins_and_the_province_office_register_institutions() -
         assert created.json()["institution"]["province"] == "430000"
         assert (created.json()["schools"], created.json()["inventors"]) == ({}, {})
         twice = detail(await service.http.post("/institutions", json=NEW, headers=NATIONAL))
-        assert twice["reason"] == "INSTITUTION_ALREADY_REGISTERED" and twice["context"] == {"credit_code": C}
+        assert twice["reason"] == "INSTITUTION_ALREADY_REGISTERED"
+        assert twice["context"] == {"credit_code": C}
         bad = await service.http.post("/institutions", json={**NEW, "credit_code": C[:-1] + "0"}, headers=NATIONAL)
         assert bad.status_code == 422
         assert bad.json()["detail"][0]["loc"] == ["body", "credit_code"]
-        national = await service.http.post("/institutions", json={**NEW, "credit_code": UNKNOWN, "province": "110000"},
-                                           headers=NATIONAL)
+        national = await service.http.post(
+            "/institutions", json={**NEW, "credit_code": UNKNOWN, "province": "110000"}, headers=NATIONAL
+        )
         assert national.status_code == 201, national.text
-        events = await eventually(lambda: len(service.published(InstitutionRegistered)) == 4 and service.published(
-            InstitutionRegistered))
+        events = await published(service, InstitutionRegistered, 4)
         assert [e.credit_code for e in events] == [A, B, C, UNKNOWN]
         assert events[2].registered_by == "province_office:430000"
 
@@ -76,7 +91,8 @@ async def test_an_institution_is_seen_by_itself_its_province_and_its_ministry() 
         assert own.json()["version"] == 3
         missing = await service.http.get(f"/institutions/{UNKNOWN}", headers=ADMIN_A)
         hidden = await service.http.get(f"/institutions/{B}", headers=ADMIN_A)
-        assert hidden.status_code == missing.status_code == 404 and hidden.json() == missing.json()
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json() == missing.json()
         assert (await service.http.get(f"/institutions/{A}", headers=BEIJING)).json() == own.json()
         assert (await service.http.get(f"/institutions/{B}", headers=BEIJING)).status_code == 404
         assert (await service.http.get(f"/institutions/{B}", headers=HUNAN)).status_code == 200
@@ -85,18 +101,24 @@ async def test_an_institution_is_seen_by_itself_its_province_and_its_ministry() 
         assert (await service.http.get(f"/institutions/{A}", headers=INVENTOR)).status_code == 404
         assert (await service.http.get(f"/institutions/{A}")).status_code == 401
         malformed = await service.http.get("/institutions/12345", headers=NATIONAL)
-        assert malformed.status_code == 422 and malformed.json()["detail"][0]["loc"] == ["path", "code"]
+        assert malformed.status_code == 422
+        assert malformed.json()["detail"][0]["loc"] == ["path", "code"]
 
 
 async def test_its_administrator_adds_schools_and_inventors_once() -> None:
     async with inventory() as service:
-        school = await service.http.post(f"/institutions/{A}/schools", json={"school_id": "law", "name": "法学院"},
-                                         headers=ADMIN_A)
+        school = await service.http.post(
+            f"/institutions/{A}/schools", json={"school_id": "law", "name": "法学院"}, headers=ADMIN_A
+        )
         assert school.status_code == 201, school.text
         assert school.json()["schools"] == {"cs": "计算机学院", "law": "法学院"}
-        again = detail(await service.http.post(f"/institutions/{A}/schools", json={"school_id": "cs", "name": "x"},
-                                               headers=ADMIN_A))
-        assert again["reason"] == "SCHOOL_ALREADY_EXISTS" and again["context"] == {"school_id": "cs"}
+        again = detail(
+            await service.http.post(
+                f"/institutions/{A}/schools", json={"school_id": "cs", "name": "x"}, headers=ADMIN_A
+            )
+        )
+        assert again["reason"] == "SCHOOL_ALREADY_EXISTS"
+        assert again["context"] == {"school_id": "cs"}
         lisi = {"inventor_id": "lisi", "name": "李四", "school_id": "law"}
         added = await service.http.post(f"/institutions/{A}/inventors", json=lisi, headers=ADMIN_A)
         assert added.status_code == 201, added.text
@@ -105,27 +127,35 @@ async def test_its_administrator_adds_schools_and_inventors_once() -> None:
         assert twice["reason"] == "INVENTOR_ALREADY_EXISTS"
         nowhere = {"inventor_id": "wangwu", "name": "王五", "school_id": "physics"}
         unknown = detail(await service.http.post(f"/institutions/{A}/inventors", json=nowhere, headers=ADMIN_A))
-        assert unknown["reason"] == "UNKNOWN_SCHOOL" and unknown["context"] == {"school_id": "physics"}
-        bad = await service.http.post(f"/institutions/{A}/schools", json={"school_id": "a b", "name": "x"},
-                                      headers=ADMIN_A)
-        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "school_id"]
+        assert unknown["reason"] == "UNKNOWN_SCHOOL"
+        assert unknown["context"] == {"school_id": "physics"}
+        bad = await service.http.post(
+            f"/institutions/{A}/schools", json={"school_id": "a b", "name": "x"}, headers=ADMIN_A
+        )
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["body", "school_id"]
         other = {"school_id": "bio", "name": "生物学院"}
         hidden = await service.http.post(f"/institutions/{A}/schools", json=other, headers=ADMIN_B)
         missing = await service.http.post(f"/institutions/{UNKNOWN}/schools", json=other, headers=ADMIN_B)
-        assert hidden.status_code == missing.status_code == 404 and hidden.json() == missing.json()
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json() == missing.json()
         assert (await service.http.post(f"/institutions/{A}/schools", json=other, headers=BEIJING)).status_code == 403
-        assert (await service.http.post(f"/institutions/{A}/inventors", json={**lisi, "inventor_id": "zhaoliu"},
-                                        headers=MOE)).status_code == 403
+        assert (
+            await service.http.post(
+                f"/institutions/{A}/inventors", json={**lisi, "inventor_id": "zhaoliu"}, headers=MOE
+            )
+        ).status_code == 403
         assert (await service.http.post(f"/institutions/{A}/schools", json=other)).status_code == 401
         shown = await service.http.get(f"/institutions/{A}", headers=ADMIN_A)
-        assert set(shown.json()["schools"]) == {"cs", "law"} and set(shown.json()["inventors"]) == {"zhangsan", "lisi"}
+        assert set(shown.json()["schools"]) == {"cs", "law"}
+        assert set(shown.json()["inventors"]) == {"zhangsan", "lisi"}
         assert shown.json()["version"] == 5
-        assert [e.school_id for e in await eventually(lambda: len(service.published(SchoolAdded)) == 2 and
-                                                       service.published(SchoolAdded))] == ["cs", "law"]
-        inventors = await eventually(lambda: len(service.published(InventorAdded)) == 2 and
-                                     service.published(InventorAdded))
-        assert [(e.credit_code, e.inventor_id, e.school_id) for e in inventors] == [(A, "zhangsan", "cs"),
-                                                                                  (A, "lisi", "law")]
+        assert [e.school_id for e in await published(service, SchoolAdded, 2)] == ["cs", "law"]
+        inventors = await published(service, InventorAdded, 2)
+        assert [(e.credit_code, e.inventor_id, e.school_id) for e in inventors] == [
+            (A, "zhangsan", "cs"),
+            (A, "lisi", "law"),
+        ]
 
 
 async def test_coverage_counts_granted_patents_in_force_for_whoever_may_see_them() -> None:
@@ -141,9 +171,24 @@ async def test_coverage_counts_granted_patents_in_force_for_whoever_may_see_them
         for step, caller in (("submission", ADMIN_A), ("school-approval", REVIEWER), ("institution-approval", ADMIN_A)):
             assert (await service.http.post(f"/patents/{stock[1]}/{step}", headers=caller)).is_success
         figures = {"stock_valid": 3, "inventoried": 2, "pooled": 1}
-        row_a = {"credit_code": A, "name": "示范理工大学", "province": "110000", "ministry": "MoE", "pilot": True, **figures}
-        row_b = {"credit_code": B, "name": "湖南示范大学", "province": "430000", "ministry": None, "pilot": False,
-                 "stock_valid": 1, "inventoried": 0, "pooled": 0}
+        row_a = {
+            "credit_code": A,
+            "name": "示范理工大学",
+            "province": "110000",
+            "ministry": "MoE",
+            "pilot": True,
+            **figures,
+        }
+        row_b = {
+            "credit_code": B,
+            "name": "湖南示范大学",
+            "province": "430000",
+            "ministry": None,
+            "pilot": False,
+            "stock_valid": 1,
+            "inventoried": 0,
+            "pooled": 0,
+        }
         province_a = {"province": "110000", **figures}
         province_b = {"province": "430000", "stock_valid": 1, "inventoried": 0, "pooled": 0}
         expected = {
@@ -162,14 +207,16 @@ async def test_coverage_counts_granted_patents_in_force_for_whoever_may_see_them
 
 
 class Calendar(Clock):
-    """A service clock whose day the test moves on."""
+    """A service clock whose day the test moves on (``days.append``); Clock itself is frozen."""
+
+    days: list[date]
 
     def __init__(self, day: date) -> None:
         super().__init__(day)
-        self.day = day
+        object.__setattr__(self, "days", [day])
 
     def today(self) -> date:
-        return self.day
+        return self.days[-1]
 
 
 @contextlib.asynccontextmanager
@@ -194,12 +241,17 @@ async def test_the_sweep_flags_a_state_funded_patent_unused_five_years_after_gra
         assert (await service.http.post("/operations/sweep", headers=BEIJING)).status_code == 403
         early = await service.http.post("/operations/sweep", headers=auth(Role.OPERATOR))
         assert early.json() == {"today": "2024-06-01", "changed": 0}  # within five years of grant
-        calendar.day = TODAY
+        calendar.days.append(TODAY)
         swept = await service.http.post("/operations/sweep", headers=NATIONAL)
-        assert swept.status_code == 200 and swept.json() == {"today": "2026-11-21", "changed": 1}
+        assert swept.status_code == 200
+        assert swept.json() == {"today": "2026-11-21", "changed": 1}
         [flag] = await eventually(lambda: service.published(StateFundedNonUseFlagged), what="the flag")
         assert (flag.application_number, flag.grant_date, flag.deadline, flag.flagged_on) == (
-            unused, date(2020, 1, 1), date(2025, 1, 1), TODAY)
+            unused,
+            date(2020, 1, 1),
+            date(2025, 1, 1),
+            TODAY,
+        )
         flagged = await service.http.get("/patents", params={"non_use_flagged": "true"}, headers=ADMIN_A)
         assert [p["application_number"] for p in flagged.json()["items"]] == [unused]
         again = await service.http.post("/operations/sweep", headers=auth(Role.OPERATOR))
@@ -235,5 +287,6 @@ async def test_the_listing_shows_each_caller_its_own_patents_by_review_state() -
         paged = await service.http.get("/patents", params={"limit": "1"}, headers=ADMIN_A)
         assert paged.json()["total"] == 3
         bad = await service.http.get("/patents", params={"review_state": "lost"}, headers=ADMIN_A)
-        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "review_state"]
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["query", "review_state"]
         assert (await service.http.get("/patents")).status_code == 401

@@ -20,8 +20,12 @@ def _owner(state: dict[str, Any]) -> str:
 
 
 def is_inventor_of(principal: Principal, state: dict[str, Any]) -> bool:
-    """An inventor named on the patent."""
-    return principal.role is Role.INVENTOR and principal.scope.person in state["patent"].get("inventor_ids", [])
+    """An inventor named on the patent, of the patent's institution: inventor ids are unique only within one."""
+    return (
+        principal.role is Role.INVENTOR
+        and principal.scope.institution == _owner(state)
+        and principal.scope.person in state["patent"].get("inventor_ids", [])
+    )
 
 
 def is_school_reviewer_of(principal: Principal, state: dict[str, Any]) -> bool:
@@ -57,6 +61,11 @@ def may_review_as_school(principal: Principal, state: dict[str, Any]) -> bool:
 def may_act_as_institution(principal: Principal, state: dict[str, Any]) -> bool:
     """The institution's administrator (or a national administrator)."""
     return principal.acts_for_institution(_owner(state))
+
+
+def may_see_for_the_register(principal: Principal, state: dict[str, Any]) -> bool:
+    """Those who may read the patent, and the register's integrator, which records legal status for any patent."""
+    return principal.role is Role.INTEGRATOR or may_read(principal, state)
 
 
 def may_record_legal_status(principal: Principal, state: dict[str, Any]) -> bool:

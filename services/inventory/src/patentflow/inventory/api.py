@@ -68,8 +68,11 @@ async def list_patents(
         institution_field="state.patent.owner.credit_code", province_field="state.patent.owner.province"
     )
     query: dict[str, Any] | None = scope
-    if query is None and principal.role is Role.INVENTOR and principal.scope.person:
-        query = {"state.patent.inventor_ids": principal.scope.person}
+    if query is None and principal.role is Role.INVENTOR and principal.scope.person and principal.scope.institution:
+        query = {
+            "state.patent.owner.credit_code": principal.scope.institution,
+            "state.patent.inventor_ids": principal.scope.person,
+        }
     if query is None and principal.role is Role.SCHOOL_REVIEWER and principal.scope.school:
         query = {
             "state.patent.owner.credit_code": principal.scope.institution,

@@ -26,6 +26,7 @@ from patentflow.contracts.events.inventory import (
     WithdrawnFromPool,
 )
 from patentflow.contracts.events.inventory_enums import IN_FORCE, LegalStatus, ReviewState
+from patentflow.contracts.identifiers import application_year
 from patentflow.contracts.reasons import ReasonCode
 from patentflow.inventory import five_year, legal
 from patentflow.inventory.commands import ChangeLegalStatus, CorrectPatent, InventoryRecord, RecordPatent
@@ -66,12 +67,28 @@ def _decide(current: Aggregate, state: dict[str, Any], events: list[DomainEvent]
 
 
 def check_dates(command: RecordPatent, today: date) -> None:
-    """Dates of a record that only the service's calendar can judge: none may lie after ``today``."""
-    problems = [
-        (name, "lies in the future")
-        for name, day in (("filing_date", command.filing_date), ("grant_date", command.grant_date))
-        if day is not None and day > today
-    ]
+    """Dates of a record checked against the service's day and the application number (422 naming the field).
+
+    None may lie after ``today``. The number carries its filing year: a Chinese filing (types 1-3) is filed in
+    that year; a PCT application entering the national phase (8, 9) has the year of entry, and its international
+    filing date may be earlier but not later (docs/domain.md §6).
+    """
+    problems: list[tuple[str, str]] = []
+    year = application_year(command.application_number)
+    if year > today.year:
+        problems.append(("application_number", f"its year {year} lies after {today.year}"))
+    for name, day in (("filing_date", command.filing_date), ("grant_date", command.grant_date)):
+        if day is not None and day > today:
+            problems.append((name, "lies in the future"))
+    pct = command.application_number[4 if len(command.application_number) == 14 else 2] in "89"
+    if (command.filing_date.year > year) if pct else (command.filing_date.year != year):
+        problems.append(
+            (
+                "filing_date",
+                f"{command.filing_date.isoformat()} does not agree with the application "
+                f"number, which was filed in {year}",
+            )
+        )
     if problems:
         raise InvalidInput(*problems)
 

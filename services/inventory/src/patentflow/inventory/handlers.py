@@ -32,9 +32,11 @@ NO_PATENT = "no such patent"
 NO_INSTITUTION = "no such institution"
 
 
-async def _on_patent(deps: InventoryDeps, actor: Actor, number: str, may_act: Rule, decide: Decide) -> Outcome:
+async def _on_patent(
+    deps: InventoryDeps, actor: Actor, number: str, may_act: Rule, decide: Decide, may_read: Rule = access.may_read
+) -> Outcome:
     return await usecase.run(
-        deps.patents, number, actor, may_read=access.may_read, may_act=may_act, decide=decide, missing=NO_PATENT
+        deps.patents, number, actor, may_read=may_read, may_act=may_act, decide=decide, missing=NO_PATENT
     )
 
 
@@ -137,7 +139,7 @@ async def withdraw(deps: InventoryDeps, actor: Actor, number: str, reason: str) 
 
 
 async def change_legal_status(deps: InventoryDeps, actor: Actor, number: str, change: ChangeLegalStatus) -> Outcome:
-    """Record a legal status from the register (an integrator, or the institution itself)."""
+    """Record a legal status from the register (the register's integrator, or the institution itself)."""
     today = deps.clock.today()
     return await _on_patent(
         deps,
@@ -145,6 +147,7 @@ async def change_legal_status(deps: InventoryDeps, actor: Actor, number: str, ch
         number,
         access.may_record_legal_status,
         lambda cur: domain.change_legal_status(cur, change, by=actor.by, today=today),
+        may_read=access.may_see_for_the_register,
     )
 
 
