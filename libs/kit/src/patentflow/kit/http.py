@@ -71,7 +71,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_invalid(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, InvalidInput)
-        return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_ENTITY, content={"detail": exc.detail()})
+        return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": exc.detail()})
 
     app.add_exception_handler(RuleViolation, on_rule)
     app.add_exception_handler(NotFound, on_missing)
@@ -84,7 +84,7 @@ def command_context(request: Request, principal: Principal, payload: Any) -> Com
     key = request.headers.get("idempotency-key")
     if key is not None and not _KEY.match(key):
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             [{"loc": ["header", "Idempotency-Key"], "msg": "1-200 printable ASCII characters", "type": "value_error"}],
         )
     return CommandContext(
