@@ -1,0 +1,69 @@
+"""The kit's operator routes in every service, in process: health, readiness, metrics, AsyncAPI, dead letters."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+
+from patentflow.contracts.access import Role
+from patentflow.testing.inprocess import MemoryRuntime, auth, running, settings_for
+
+SERVICES = ["inventory", "evaluation", "matching", "transactions", "pledge", "projection"]
+CONSUMING = {
+    "evaluation": "patent-replica",
+    "matching": "patent-replica",
+    "transactions": "patent-replica",
+    "pledge": "patent-replica",
+    "projection": "patents",
+}
+
+
+def _app(service: str) -> Any:
+    settings = settings_for(importlib.import_module(f"patentflow.{service}.config").Settings)
+    return importlib.import_module(f"patentflow.{service}.app").create_app(settings, runtime=MemoryRuntime(settings))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_health_readiness_metrics_and_the_services_own_asyncapi(service: str) -> None:
+    async with running(_app(service)) as running_service:
+        http = running_service.http
+        assert (await http.get("/health/live")).json() == {"status": "ok"}
+        ready = await http.get("/health/ready")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"]["started"] == "ok"
+        assert "patentflow_" in (await http.get("/metrics")).text
+        document = (await http.get("/asyncapi.json")).json()
+        receives = [k for k, v in document["operations"].items() if v["action"] == "receive"]
+        expected = [f"{service}-{CONSUMING[service]}-receives-inventory-patents"] if service in CONSUMING else []
+        assert receives == expected
+
+
+@pytest.mark.parametrize("service", sorted(CONSUMING))
+async def test_dead_letters_are_for_operators_and_name_the_groups_of_this_service(service: str) -> None:
+    async with running(_app(service)) as running_service:
+        http = running_service.http
+        group = f"patentflow.{service}.{CONSUMING[service]}"
+        assert (await http.get("/admin/dead-letters")).status_code == 401
+        assert (
+            await http.get("/admin/dead-letters", headers=auth(Role.INSTITUTION_ADMIN, institution="x"))
+        ).status_code == 403
+        assert (await http.get("/admin/dead-letters", headers=auth(Role.OPERATOR))).json() == []
+        replay = await http.post(
+            "/admin/dead-letters/replay",
+            params={"group": group, "subject": "201310699744.2"},
+            headers=auth(Role.OPERATOR),
+        )
+        assert replay.json() == {"subject": "201310699744.2", "replayed": 0, "remaining": 0, "error": None}
+        unknown = await http.post(
+            "/admin/dead-letters/replay",
+            params={"group": "patentflow.other.x", "subject": "s"},
+            headers=auth(Role.NATIONAL_ADMIN),
+        )
+        assert unknown.status_code == 404
+
+
+async def test_a_service_without_consumers_has_no_dead_letter_routes() -> None:
+    async with running(_app("inventory")) as running_service:
+        assert (await running_service.http.get("/admin/dead-letters", headers=auth(Role.OPERATOR))).status_code == 404
