@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import HTTPException, Query, Request
 
 from patentflow.contracts.access import Role
 from patentflow.kit.auth import require_roles
+from patentflow.kit.routing import FORBIDDEN, NOT_FOUND, ServiceRouter
 
-router = APIRouter(
+router = ServiceRouter(
     prefix="/admin", tags=["operations"], dependencies=[require_roles(Role.OPERATOR, Role.NATIONAL_ADMIN)]
 )
 
@@ -21,7 +22,7 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@router.get("/dead-letters", summary="Dead letters of this service's consumers, newest first")
+@router.get("/dead-letters", summary="Dead letters of this service's consumers, newest first", responses=FORBIDDEN)
 async def list_dead_letters(
     request: Request, group: str | None = None, status: str | None = Query(None, pattern="^(failed|parked|replayed)$")
 ) -> list[dict[str, Any]]:
@@ -29,7 +30,11 @@ async def list_dead_letters(
     return [_public(d) for d in docs]
 
 
-@router.post("/dead-letters/replay", summary="Replay the failed and parked events of one aggregate, in order")
+@router.post(
+    "/dead-letters/replay",
+    summary="Replay the failed and parked events of one aggregate, in order",
+    responses=NOT_FOUND,
+)
 async def replay(request: Request, group: str, subject: str) -> dict[str, Any]:
     consumer = request.app.state.runtime.consumer(group)
     if consumer is None:

@@ -1,7 +1,8 @@
-"""HTTP plumbing shared by every service: request context, error answers and command contexts."""
+"""HTTP plumbing shared by every service: request context, bounded error answers and command contexts."""
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import uuid
@@ -10,16 +11,18 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.decisions import CommandContext, Document, Outcome, fingerprint
 from patentflow.kit.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from patentflow.kit.limits import safe_text
 from patentflow.kit.principal import Principal
 from patentflow.kit.usecase import Actor
 
-MAX_JSON_BODY = 1 << 20  # commands are small; files arrive through upload endpoints that stream
+MAX_ERRORS = 50  # errors listed in one 422 answer
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 _TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
@@ -35,11 +38,6 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         """Bind the ids, call the route, echo the ids."""
-        length = request.headers.get("content-length", "0")
-        if request.headers.get("content-type", "").startswith("application/json") and (
-            not length.isdigit() or int(length) > MAX_JSON_BODY
-        ):
-            return JSONResponse({"detail": f"a JSON body may have at most {MAX_JSON_BODY} bytes"}, status_code=413)
         request_id = str(uuid.uuid4())
         correlation_id = request.headers.get("x-correlation-id") or request_id
         traceparent = new_traceparent(request.headers.get("traceparent"))
@@ -73,10 +71,36 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, InvalidInput)
         return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": exc.detail()})
 
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"detail": [_bounded(e) for e in exc.errors()[:MAX_ERRORS]]},
+        )
+
+    app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(RuleViolation, on_rule)
     app.add_exception_handler(NotFound, on_missing)
     app.add_exception_handler(Forbidden, on_forbidden)
     app.add_exception_handler(InvalidInput, on_invalid)
+
+
+def _bounded(error: Any) -> dict[str, Any]:
+    # Never echo unbounded input: a 20 MB body must not come back as a 20 MB answer, nor text that cannot be
+    # encoded (a lone surrogate) fail the answer itself.
+    out: dict[str, Any] = {
+        "loc": [p if isinstance(p, int) else safe_text(str(p), 100) for p in error.get("loc", ())],
+        "msg": safe_text(str(error.get("msg", "")), 300),
+        "type": str(error.get("type", "value_error")),
+    }
+    value = error.get("input")
+    if isinstance(value, str):
+        out["input"] = safe_text(value, 100)
+    elif isinstance(value, bool | int) or value is None:
+        out["input"] = value if not isinstance(value, int) or abs(value) < 1 << 63 else safe_text(str(value), 30)
+    elif isinstance(value, float):
+        out["input"] = value if math.isfinite(value) else str(value)
+    return out
 
 
 def command_context(request: Request, principal: Principal, payload: Any) -> CommandContext:

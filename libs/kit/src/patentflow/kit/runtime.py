@@ -30,6 +30,7 @@ from patentflow.kit.deadletters import DeadLetterStore
 from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.http import RequestContextMiddleware, install_error_handlers
 from patentflow.kit.kafka import ensure_topics, make_broker, make_producer
+from patentflow.kit.limits import BodyGuard
 from patentflow.kit.logging import configure_logging
 from patentflow.kit.mongo import Document, make_mongo_client
 from patentflow.kit.outbox import BrokerPublisher, OutboxRelay, ProducerPublisher, Publisher
@@ -176,6 +177,7 @@ def create_service_app(
     build: Callable[[Runtime], Service[D]],
     routers: Sequence[APIRouter] = (),
     runtime: Runtime | None = None,
+    upload_paths: Sequence[str] = (),
 ) -> FastAPI:
     """A service's FastAPI app; Kafka and MongoDB connect in its lifespan, so tests configure before creating it."""
     configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
@@ -243,6 +245,12 @@ def create_service_app(
     app.state.deps = service.deps
     app.state.tables = [spec.table for spec in service.consumers if spec.table is not None]
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        BodyGuard,
+        max_bytes=settings.http_max_body_bytes,
+        upload_max_bytes=settings.http_max_upload_bytes,
+        upload_paths=upload_paths,
+    )
     install_error_handlers(app)
     app.include_router(health.router)
     if runtime.consumers:

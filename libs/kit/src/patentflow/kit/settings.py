@@ -55,6 +55,11 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_max_seconds: float = Field(5.0, ge=0)
     consumer_transient_retry_seconds: float = Field(2.0, ge=0, description="Wait before redelivery after an outage")
 
+    http_max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body of a command or query")
+    http_max_upload_bytes: int = Field(
+        50 << 20, ge=1024, description="Largest uploaded file (batch imports); rows and cells have their own limits"
+    )
+
     today: date | None = Field(
         None, description="A fixed day instead of the calendar, for the service and its validators (tests, what-if)"
     )

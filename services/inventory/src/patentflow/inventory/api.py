@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi import Depends, HTTPException, Path, Query, status
 
 from patentflow.contracts.access import Role
 from patentflow.contracts.events.inventory_enums import ReviewState
@@ -22,8 +22,9 @@ from patentflow.inventory.models import (
 )
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.http import CommandCall
+from patentflow.kit.routing import ServiceRouter
 
-router = APIRouter(prefix="/patents", tags=["patents"])
+router = ServiceRouter(prefix="/patents", tags=["patents"])
 IDEMPOTENCY_DOC = "Send an Idempotency-Key to repeat safely: the same key and body return the first answer."
 Answer = dict[str, Any]
 

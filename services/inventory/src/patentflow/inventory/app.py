@@ -27,4 +27,5 @@ def create_app(
         build=deps,
         routers=[api.router, registry_api.router, imports_api.router, operations_api.router],
         runtime=runtime,
+        upload_paths=["/imports"],
     )

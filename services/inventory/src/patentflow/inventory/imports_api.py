@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, UploadFile, status
+from fastapi import HTTPException, Query, UploadFile, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from patentflow.contracts.events.inventory_enums import (
@@ -27,8 +27,9 @@ from patentflow.inventory.tabular import EXPORT_FIELDS, write_csv_header
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import NotFound
 from patentflow.kit.principal import Principal
+from patentflow.kit.routing import FORBIDDEN, ServiceRouter
 
-router = APIRouter(tags=["batch import and export"])
+router = ServiceRouter(tags=["batch import and export"])
 READ_BLOCK = 1 << 20
 _TYPES = {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}
 
@@ -124,7 +125,11 @@ async def import_errors(
     }
 
 
-@router.get("/exports/patents.csv", summary="The institution's records in the standard format (UTF-8 CSV)")
+@router.get(
+    "/exports/patents.csv",
+    summary="The institution's records in the standard format (UTF-8 CSV)",
+    responses=FORBIDDEN,
+)
 async def export(principal: CurrentPrincipal, deps: Deps, institution: str | None = None) -> StreamingResponse:
     code = _institution(principal, institution)
     cursor = deps.patents.collection.find({"state.patent.owner.credit_code": code}, {"state": 1}).sort("_id", 1)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from patentflow.contracts.access import Role
 from patentflow.inventory.deps import Deps
 from patentflow.inventory.sweep import sweep
 from patentflow.kit.auth import require_roles
+from patentflow.kit.routing import ServiceRouter
 
-router = APIRouter(
+router = ServiceRouter(
     prefix="/operations", tags=["operations"], dependencies=[require_roles(Role.OPERATOR, Role.NATIONAL_ADMIN)]
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import Depends, HTTPException, status
 
 from patentflow.contracts.identifiers import normalize_credit_code
 from patentflow.inventory import access, handlers
@@ -13,8 +13,9 @@ from patentflow.inventory.deps import Deps
 from patentflow.inventory.models import InstitutionCreate, InventorCreate, SchoolCreate
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.http import CommandCall
+from patentflow.kit.routing import ServiceRouter
 
-router = APIRouter(tags=["institutions"])
+router = ServiceRouter(tags=["institutions"])
 Answer = dict[str, Any]
 
 

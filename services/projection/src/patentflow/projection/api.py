@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
 from patentflow.contracts.identifiers import normalize_application_number
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import NotFound
 from patentflow.kit.mongo import Document
+from patentflow.kit.routing import ServiceRouter
 from patentflow.projection.deps import Deps
 
-router = APIRouter(prefix="/patents", tags=["read models"])
+router = ServiceRouter(prefix="/patents", tags=["read models"])
 
 
 class PatentRead(BaseModel):

@@ -1,0 +1,82 @@
+"""The router every service's API is built on: the caller authenticated before anything is validated, bodies a
+store can keep, and every status a route can answer documented in its OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.params import Depends as DependsParam
+from pydantic import BaseModel, Field
+
+from patentflow.kit.auth import current_principal
+from patentflow.kit.limits import storable_body
+
+COMMANDS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class Problem(BaseModel):
+    """An error answer."""
+
+    detail: str = Field(description="What is wrong")
+
+
+class Refusal(BaseModel):
+    """Why a rule refuses a command."""
+
+    reason: str = Field(description="Stable reason code (contracts/…/reasons.py)")
+    message: str = Field(description="What the rule says, for people")
+    legal_source: str | None = Field(None, description="The statute or programme clause the rule follows")
+    context: dict[str, Any] | None = Field(None, description="The values the rule looked at")
+
+
+class RefusalAnswer(BaseModel):
+    """The 409 answer."""
+
+    detail: Refusal
+
+
+UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No bearer token, or an invalid or expired one"}
+}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": Problem, "description": "You may see this record but not do this"}
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such record, or not one you may see (answered alike)"}
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": RefusalAnswer, "description": "A rule refuses the command; nothing was stored"}
+}
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": Problem, "description": "The body is larger than this service accepts"}
+}
+
+
+class ServiceRouter(APIRouter):
+    """An ``APIRouter`` whose routes authenticate first and document the statuses they can answer.
+
+    Commands (POST, PUT, PATCH, DELETE) may also answer 403, 409 and 413; a path with parameters 404. A route adds
+    any further status through ``responses`` (for example 403 on a query only some roles may ask).
+    """
+
+    def __init__(
+        self, *, prefix: str = "", tags: Sequence[str] = (), dependencies: Sequence[DependsParam] = ()
+    ) -> None:
+        super().__init__(
+            prefix=prefix,
+            tags=list(tags),
+            dependencies=[Depends(current_principal), Depends(storable_body), *dependencies],
+        )
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        """Add the documented statuses, then the route."""
+        methods = {m.upper() for m in kwargs.get("methods") or ("GET",)}
+        documented: dict[int | str, dict[str, Any]] = {**UNAUTHENTICATED}
+        if "{" in self.prefix + path:
+            documented.update(NOT_FOUND)
+        if methods & COMMANDS:
+            documented.update({**FORBIDDEN, **CONFLICT, **TOO_LARGE})
+        kwargs["responses"] = {**documented, **(kwargs.get("responses") or {})}
+        super().add_api_route(path, endpoint, **kwargs)
