@@ -176,3 +176,39 @@ async def test_daily_sweep_expires_and_flags_by_the_service_clock(
         await asyncio.sleep(0.2)
     assert view["sequences"] == {"inventory": 4}  # recorded, flagged, justified, cleared
     assert view["non_use_flagged"] is False
+
+
+async def test_the_real_store_keeps_what_the_api_accepts_and_refuses_what_it_cannot_keep(
+    http: httpx.AsyncClient, inventory: ServiceUnderTest, unique: str
+) -> None:
+    # An e-mail address as inventor id: its dot could not be a key of a stored document, so ids are values there.
+    email = f"zhang.san.{unique}@demo.edu.cn"
+    added = await http.post(
+        f"{inventory.url}/institutions/{INSTITUTION_A}/inventors",
+        json={"inventor_id": email, "name": "张三"},
+        headers=ADMIN_A,
+    )
+    assert added.status_code == 201, added.text
+    assert added.json()["inventors"][email] == {"name": "张三", "school_id": None}
+    number = new_number()
+    recorded = await http.post(
+        f"{inventory.url}/patents", json=patent_body(number, inventor_ids=[email]), headers=ADMIN_A
+    )
+    assert recorded.status_code == 201, recorded.text
+    unknown = await http.post(
+        f"{inventory.url}/patents", json=patent_body(new_number(), inventor_ids=["nobody"]), headers=ADMIN_A
+    )
+    assert unknown.status_code == 409
+    assert unknown.json()["detail"]["reason"] == "UNKNOWN_INVENTOR"
+    # Text a store cannot encode, and numbers JSON does not have, are refused before they reach it.
+    surrogate = b'{"reason": "\\ud800"}'
+    refused = await http.post(
+        f"{inventory.url}/patents/{number}/withdrawal",
+        content=surrogate,
+        headers={**ADMIN_A, "Content-Type": "application/json"},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "reason"]
+    beyond = await http.get(f"{inventory.url}/patents", params={"skip": str(2**63)}, headers=ADMIN_A)
+    assert beyond.status_code == 422
+    assert (await http.get(f"{inventory.url}/patents/{number}", headers=ADMIN_A)).json()["version"] == 1

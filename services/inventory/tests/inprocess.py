@@ -70,4 +70,9 @@ async def inventory(today: date = TODAY) -> AsyncIterator[InProcess]:
         assert (
             await service.http.post(f"/institutions/{A}/inventors", json=inventor, headers=headers)
         ).status_code == 201
+        # B has a zhangsan of its own: the same person id, another person
+        theirs = {"inventor_id": "zhangsan", "name": "张三（湖南）"}
+        assert (
+            await service.http.post(f"/institutions/{B}/inventors", json=theirs, headers=ADMIN_B)
+        ).status_code == 201
         yield service

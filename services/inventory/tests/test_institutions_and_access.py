@@ -39,8 +39,9 @@ def test_registers_once_with_schools_and_inventors() -> None:
     )
 
     assert decision.state["institution"]["province"] == "350000"
-    assert decision.state["schools"] == {"cs": "计算机学院"}
-    assert decision.state["inventors"]["inv-1"] == {"name": "王五", "school_id": "cs"}
+    assert institutions.schools_of(decision.state) == {"cs": "计算机学院"}
+    assert institutions.inventors_of(decision.state)["inv-1"] == {"name": "王五", "school_id": "cs"}
+    assert all(isinstance(entry, dict) for entry in decision.state["inventors"])  # ids are values, never keys
     for call, code in (
         (
             lambda: institutions.register(

@@ -151,9 +151,10 @@ async def test_its_administrator_adds_schools_and_inventors_once() -> None:
         assert set(shown.json()["inventors"]) == {"zhangsan", "lisi"}
         assert shown.json()["version"] == 5
         assert [e.school_id for e in await published(service, SchoolAdded, 2)] == ["cs", "law"]
-        inventors = await published(service, InventorAdded, 2)
+        inventors = await published(service, InventorAdded, 3)
         assert [(e.credit_code, e.inventor_id, e.school_id) for e in inventors] == [
             (A, "zhangsan", "cs"),
+            (B, "zhangsan", None),  # the inventory() fixture's: the same id at another institution
             (A, "lisi", "law"),
         ]
 
@@ -225,6 +226,8 @@ async def on_calendar(calendar: Calendar) -> AsyncIterator[InProcess]:
     settings = settings_for(Settings, sweep_interval_seconds=3600)
     async with running(create_app(settings, runtime=MemoryRuntime(settings, clock=calendar))) as service:
         assert (await service.http.post("/institutions", json=INSTITUTIONS[A], headers=NATIONAL)).status_code == 201
+        inventor = {"inventor_id": "zhangsan", "name": "张三"}
+        assert (await service.http.post(f"/institutions/{A}/inventors", json=inventor, headers=ADMIN_A)).is_success
         yield service
 
 
@@ -261,6 +264,9 @@ async def test_the_sweep_flags_a_state_funded_patent_unused_five_years_after_gra
 
 async def test_the_listing_shows_each_caller_its_own_patents_by_review_state() -> None:
     async with inventory() as service:
+        for code, person, admin in ((A, "lisi", ADMIN_A), (B, "wangwu", ADMIN_B)):
+            account = {"inventor_id": person, "name": person}
+            assert (await service.http.post(f"/institutions/{code}/inventors", json=account, headers=admin)).is_success
         mine = await record(service, 240)
         submitted = await record(service, 241)
         others = await record(service, 242, inventor_ids=["lisi"], school_id=None)

@@ -17,6 +17,7 @@ class ReasonCode(StrEnum):
     SCHOOL_ALREADY_EXISTS = "SCHOOL_ALREADY_EXISTS"
     UNKNOWN_SCHOOL = "UNKNOWN_SCHOOL"
     INVENTOR_ALREADY_EXISTS = "INVENTOR_ALREADY_EXISTS"
+    UNKNOWN_INVENTOR = "UNKNOWN_INVENTOR"
     INVALID_TRANSITION = "INVALID_TRANSITION"
     INVENTORY_INCOMPLETE = "INVENTORY_INCOMPLETE"
     RECORD_UNDER_REVIEW = "RECORD_UNDER_REVIEW"
@@ -49,6 +50,11 @@ REASONS: dict[ReasonCode, Reason] = {
         Reason(ReasonCode.SCHOOL_ALREADY_EXISTS, "the institution already has a school with this id"),
         Reason(ReasonCode.UNKNOWN_SCHOOL, "the institution has no school with this id"),
         Reason(ReasonCode.INVENTOR_ALREADY_EXISTS, "the institution already has an inventor with this id"),
+        Reason(
+            ReasonCode.UNKNOWN_INVENTOR,
+            "the institution has no inventor account with this id; add it first",
+            "国知发运字〔2024〕5号 二(一)1: inventors fill their records under accounts their institution created",
+        ),
         Reason(
             ReasonCode.INVALID_TRANSITION,
             "the record is not in a state that allows this step",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -9,6 +10,8 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
+from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Scope as ASGIScope
 
 from patentflow.contracts.access import REQUIRED_SCOPE, Role, Scope
 from patentflow.kit.principal import Principal
@@ -74,7 +77,10 @@ def _check_scope(role: Role, scope: Scope) -> None:
 async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    """The verified caller; 401 when the token is missing or invalid."""
+    """The verified caller; 401 when the token is missing or invalid (the gate verified it already, if it ran)."""
+    known = request.scope.get("state", {}).get(PRINCIPAL)
+    if isinstance(known, Principal):
+        return known
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required", headers=challenge)
@@ -93,6 +99,53 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+PRINCIPAL = "patentflow.principal"
+PUBLIC_PATHS = ("/health/", "/metrics", "/asyncapi.json", "/docs", "/redoc", "/openapi.json")
+
+
+class AuthenticationGate:
+    """Pure ASGI, outermost: a request to anything but the public operational paths carries a valid bearer token,
+    or is answered 401 before its body is read or anything is validated; the verified caller rides along."""
+
+    def __init__(self, app: ASGIApp, *, secret: str, issuer: str, audience: str) -> None:
+        self.app = app
+        self.secret, self.issuer, self.audience = secret, issuer, audience
+
+    async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
+        """Verify, then pass on; or answer 401."""
+        if scope["type"] != "http" or scope["path"].startswith(PUBLIC_PATHS):
+            await self.app(scope, receive, send)
+            return
+        header = next(
+            (bytes(v).decode("latin-1") for k, v in scope.get("headers", ()) if k.lower() == b"authorization"), ""
+        )
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            await _unauthorized(send, "a bearer token is required")
+            return
+        try:
+            principal = verify_token(token.strip(), self.secret, issuer=self.issuer, audience=self.audience)
+        except InvalidToken as exc:
+            await _unauthorized(send, f"invalid token: {str(exc)[:200]}")
+            return
+        scope.setdefault("state", {})[PRINCIPAL] = principal
+        await self.app(scope, receive, send)
+
+
+async def _unauthorized(send: Send, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"www-authenticate", b"Bearer"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def require_roles(*roles: Role) -> Any:

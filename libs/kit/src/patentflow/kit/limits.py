@@ -3,8 +3,8 @@ store can keep (no lone surrogates, no non-finite numbers, bounded nesting).
 
 :class:`BodyGuard` is pure ASGI, outside everything else: it refuses an oversized body with 413 before reading it
 when ``Content-Length`` says so, and as soon as the bytes read pass the limit otherwise (chunked bodies too).
-JSON it cannot let through is not answered here but noted for :func:`storable_body`, a dependency that runs after
-authentication, so a caller without a token learns nothing but 401.
+JSON it cannot let through is answered 422 naming where; the authentication gate runs before this, so a caller
+without a token learns nothing but 401.
 """
 
 from __future__ import annotations
@@ -14,15 +14,18 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import HTTPException, Request, status
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_DEPTH = 32
-PROBLEM = "patentflow.body_problem"
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised from ``receive`` once a streamed body passes its limit; an HTTPException so that body parsers which
+    catch other errors (FastAPI's JSON reading turns them into 400 or 422) let it through as 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the body may have at most {limit} bytes")
 
 
 class BodyGuard:
@@ -62,31 +65,37 @@ class BodyGuard:
         if body and (content_type == "application/json" or content_type.endswith("+json")):
             problems = json_problems(bytes(body))
             if problems:
-                scope.setdefault("state", {})[PROBLEM] = problems
+                await _answer(send, 422, {"detail": [_safe(p) for p in problems]})
+                return
         await self.app(scope, _replay(bytes(body), receive), send)
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        seen, started = 0, False
+        seen, over, answered = 0, False, False
 
         async def counting() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise _TooLarge
+                over = True
+                raise _TooLarge(limit)
             return message
 
         async def sending(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+            # Past the limit, whatever the app answers (a parser may have turned the error into a 400 of its
+            # own), the caller gets 413.
+            nonlocal answered
+            if not over:
+                await send(message)
+            elif not answered and message["type"] == "http.response.start":
+                answered = True
+                await _too_large(send, limit)
 
         try:
             await self.app(scope, counting, sending)
         except _TooLarge:
-            if started:
-                raise
-            await _too_large(send, limit)
+            if not answered:
+                await _too_large(send, limit)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -109,16 +118,20 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"the body may have at most {limit} bytes"}).encode()
+async def _answer(send: Send, status_code: int, content: dict[str, Any]) -> None:
+    body = json.dumps(content, ensure_ascii=False).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status_code,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    await _answer(send, 413, {"detail": f"the body may have at most {limit} bytes"})
 
 
 def _refuse_constant(name: str) -> float:
@@ -170,13 +183,6 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-async def storable_body(request: Request) -> None:
-    """422 for a JSON body :class:`BodyGuard` found unstorable; routes get it after authentication."""
-    problems = request.scope.get("state", {}).get(PROBLEM)
-    if problems:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [_safe(p) for p in problems])
 
 
 def _safe(problem: dict[str, Any]) -> dict[str, Any]:

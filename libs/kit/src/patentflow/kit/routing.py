@@ -1,17 +1,16 @@
-"""The router every service's API is built on: the caller authenticated before anything is validated, bodies a
-store can keep, and every status a route can answer documented in its OpenAPI."""
+"""The router every service's API is built on: authenticated routes (the gate in ``kit.auth`` has already refused a
+missing token before anything was read), and every status a route can answer documented in its OpenAPI."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.params import Depends as DependsParam
 from pydantic import BaseModel, Field
 
 from patentflow.kit.auth import current_principal
-from patentflow.kit.limits import storable_body
 
 COMMANDS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -67,7 +66,7 @@ class ServiceRouter(APIRouter):
         super().__init__(
             prefix=prefix,
             tags=list(tags),
-            dependencies=[Depends(current_principal), Depends(storable_body), *dependencies],
+            dependencies=[Depends(current_principal), *dependencies],
         )
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
@@ -80,3 +79,7 @@ class ServiceRouter(APIRouter):
             documented.update({**FORBIDDEN, **CONFLICT, **TOO_LARGE})
         kwargs["responses"] = {**documented, **(kwargs.get("responses") or {})}
         super().add_api_route(path, endpoint, **kwargs)
+
+
+MAX_SKIP = 10_000_000  # the store sees this number: bounded like every integer a request brings
+Skip = Annotated[int, Query(ge=0, le=MAX_SKIP, description="Items to skip (at most 10 000 000)")]

@@ -24,6 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from patentflow.contracts import topics
 from patentflow.kit import admin, health, metrics
 from patentflow.kit.aggregates import AggregateStore
+from patentflow.kit.auth import AuthenticationGate
 from patentflow.kit.clock import Clock
 from patentflow.kit.consumer import ConsumerSpec, ReliableConsumer, RetryPolicy
 from patentflow.kit.deadletters import DeadLetterStore
@@ -250,6 +251,13 @@ def create_service_app(
         max_bytes=settings.http_max_body_bytes,
         upload_max_bytes=settings.http_max_upload_bytes,
         upload_paths=upload_paths,
+    )
+    # Added last, so outermost: nothing is read or validated before the caller is known.
+    app.add_middleware(
+        AuthenticationGate,
+        secret=settings.auth_secret.get_secret_value(),
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
     )
     install_error_handlers(app)
     app.include_router(health.router)

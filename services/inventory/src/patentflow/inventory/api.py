@@ -22,7 +22,7 @@ from patentflow.inventory.models import (
 )
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.http import CommandCall
-from patentflow.kit.routing import ServiceRouter
+from patentflow.kit.routing import ServiceRouter, Skip
 
 router = ServiceRouter(prefix="/patents", tags=["patents"])
 IDEMPOTENCY_DOC = "Send an Idempotency-Key to repeat safely: the same key and body return the first answer."
@@ -62,7 +62,7 @@ async def list_patents(
     deps: Deps,
     review_state: ReviewState | None = None,
     non_use_flagged: bool | None = None,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Skip = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Answer:
     scope = principal.listing_filter(

@@ -45,7 +45,7 @@ async def record_patent(deps: InventoryDeps, actor: Actor, command: RecordPatent
     if not actor.principal.acts_for_institution(command.owner_credit_code):
         raise Forbidden("you may record patents of your own institution only")
     registered = await deps.registry.get(command.owner_credit_code)
-    owner = institutions.owner_of(registered, command.owner_credit_code, command.school_id)
+    owner = institutions.owner_of(registered, command.owner_credit_code, command.school_id, command.inventor_ids)
     today = deps.clock.today()
     return await deps.patents.execute(
         command.application_number,

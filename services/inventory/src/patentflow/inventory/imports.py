@@ -150,7 +150,8 @@ class Importer:
 
     async def _rows(self, import_id: str, path: Path, job: Document, owner: Any) -> dict[str, int]:
         registered = await self.registry.get(job["institution"])
-        schools = set(registered.state["schools"]) if registered else set()
+        schools = set(institutions.schools_of(registered.state)) if registered else set()
+        inventors = set(institutions.inventors_of(registered.state)) if registered else set()
         ctx = CommandContext(principal=job["by"], command_id=str(uuid.uuid4()), correlation_id=import_id)
         today = self.clock()
         totals = {"rows_read": 0, "created": 0, "unchanged": 0, "bad": 0, "events": 0}
@@ -167,8 +168,16 @@ class Importer:
                 parsed = parse_row(row, job["institution"])
                 if not isinstance(parsed, list):
                     patent, record = parsed
+                    unknown = sorted(set(patent.inventor_ids) - inventors)
                     if patent.school_id is not None and patent.school_id not in schools:
                         parsed = [(HEADER_OF["school_id"], f"no school {patent.school_id!r} in the institution")]
+                    elif unknown:
+                        parsed = [
+                            (
+                                HEADER_OF["inventor_ids"],
+                                f"no inventor account {', '.join(unknown)} in the institution; add it first",
+                            )
+                        ]
                     elif patent.application_number in first_row:
                         parsed = [
                             (

@@ -27,7 +27,7 @@ from patentflow.inventory.tabular import EXPORT_FIELDS, write_csv_header
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import NotFound
 from patentflow.kit.principal import Principal
-from patentflow.kit.routing import FORBIDDEN, ServiceRouter
+from patentflow.kit.routing import FORBIDDEN, ServiceRouter, Skip
 
 router = ServiceRouter(tags=["batch import and export"])
 READ_BLOCK = 1 << 20
@@ -114,7 +114,7 @@ async def import_errors(
     import_id: str,
     principal: CurrentPrincipal,
     deps: Deps,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Skip = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> dict[str, Any]:
     job = await _job(deps.importer, principal, import_id)

@@ -11,7 +11,7 @@ from patentflow.contracts.identifiers import normalize_application_number
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import NotFound
 from patentflow.kit.mongo import Document
-from patentflow.kit.routing import ServiceRouter
+from patentflow.kit.routing import ServiceRouter, Skip
 from patentflow.projection.deps import Deps
 
 router = ServiceRouter(prefix="/patents", tags=["read models"])
@@ -72,7 +72,7 @@ async def list_patents(
     deps: Deps,
     province: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     institution: str | None = None,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Skip = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> PatentPage:
     scope = principal.listing_filter(institution_field="institution", province_field="province")
