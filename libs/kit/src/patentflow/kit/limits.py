@@ -143,6 +143,8 @@ def json_problems(body: bytes) -> list[dict[str, Any]]:
     all: the route's validation says so)."""
     try:
         data = json.loads(body, parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        return [{"loc": ["body"], "msg": "a JSON body must be UTF-8 text", "type": "json_invalid"}]
     except ValueError as exc:
         if "not a number JSON allows" in str(exc):
             return [{"loc": ["body"], "msg": str(exc), "type": "value_error"}]

@@ -48,6 +48,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": RefusalAnswer, "description": "A rule refuses the command; nothing was stored"}
 }
+MALFORMED_FORM: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The multipart form is malformed (an upload that is no form)"}
+}
 TOO_LARGE: dict[int | str, dict[str, Any]] = {
     413: {"model": Problem, "description": "The body is larger than this service accepts"}
 }

@@ -27,7 +27,7 @@ from patentflow.inventory.tabular import EXPORT_FIELDS, write_csv_header
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import NotFound
 from patentflow.kit.principal import Principal
-from patentflow.kit.routing import FORBIDDEN, ServiceRouter, Skip
+from patentflow.kit.routing import FORBIDDEN, MALFORMED_FORM, ServiceRouter, Skip
 
 router = ServiceRouter(tags=["batch import and export"])
 READ_BLOCK = 1 << 20
@@ -52,6 +52,10 @@ def _institution(principal: Principal, institution: str | None) -> str:
     status_code=status.HTTP_202_ACCEPTED,
     summary="Upload a file in the standard format (.csv in UTF-8 or GBK, or .xlsx); it is imported in the "
     "background. The same file again returns the same import and changes nothing.",
+    responses={
+        200: {"description": "This file was imported before: its finished import, unchanged"},
+        **MALFORMED_FORM,
+    },
 )
 async def upload(
     file: UploadFile, principal: CurrentPrincipal, deps: Deps, institution: str | None = None
