@@ -38,3 +38,19 @@ def test_a_bad_scope_is_refused_with_a_message(
 
     assert code == 2
     assert "province must be a GB/T 2260 province code" in capsys.readouterr().err
+
+
+def test_help_lists_the_roles_and_the_scope_each_needs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--data-dir", str(tmp_path), "token", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert done.value.code == 0
+    assert "--role" in out
+    assert "inventor: institution + person" in out
+    assert "province_office: province" in out
+
+
+def test_a_token_without_its_whole_scope_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--data-dir", str(tmp_path), "token", "--role", "inventor", "--person", "zhangsan"])
+    assert code != 0
+    assert "scope.institution" in capsys.readouterr().err

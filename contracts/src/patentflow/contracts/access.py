@@ -41,19 +41,21 @@ class Scope(BaseModel):
     person: str | None = Field(None, description="Inventor or expert id")
 
 
-# Which scope field each role must carry; national administrators, integrators and operators need none.
-REQUIRED_SCOPE: dict[Role, str | None] = {
-    Role.NATIONAL_ADMIN: None,
-    Role.MINISTRY: "ministry",
-    Role.PROVINCE_OFFICE: "province",
-    Role.INSTITUTION_ADMIN: "institution",
-    Role.SCHOOL_REVIEWER: "school",
-    Role.INVENTOR: "person",
-    Role.ENTERPRISE: "enterprise",
-    Role.EXPERT: "person",
-    Role.BANK: "bank",
-    Role.INSURER: "bank",
-    Role.VALUER: "bank",
-    Role.INTEGRATOR: None,
-    Role.OPERATOR: None,
+# Which scope fields each role must carry: the whole scope, since ids are unique only within their body (a person id
+# within an institution, a school id within an institution). National administrators, integrators and operators
+# need none.
+REQUIRED_SCOPE: dict[Role, tuple[str, ...]] = {
+    Role.NATIONAL_ADMIN: (),
+    Role.MINISTRY: ("ministry",),
+    Role.PROVINCE_OFFICE: ("province",),
+    Role.INSTITUTION_ADMIN: ("institution",),
+    Role.SCHOOL_REVIEWER: ("institution", "school"),
+    Role.INVENTOR: ("institution", "person"),
+    Role.ENTERPRISE: ("enterprise",),
+    Role.EXPERT: ("person",),
+    Role.BANK: ("bank",),
+    Role.INSURER: ("bank",),
+    Role.VALUER: ("bank",),
+    Role.INTEGRATOR: (),
+    Role.OPERATOR: (),
 }

@@ -69,9 +69,9 @@ def verify_token(token: str, secret: str, *, issuer: str = "patentflow", audienc
 
 
 def _check_scope(role: Role, scope: Scope) -> None:
-    needed = REQUIRED_SCOPE[role]
-    if needed is not None and getattr(scope, needed) is None:
-        raise InvalidToken(f"role {role.value} needs scope.{needed}")
+    missing = [name for name in REQUIRED_SCOPE[role] if getattr(scope, name) is None]
+    if missing:
+        raise InvalidToken(f"role {role.value} needs scope.{' and scope.'.join(missing)}")
 
 
 async def current_principal(

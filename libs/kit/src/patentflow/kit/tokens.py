@@ -7,14 +7,20 @@ import os
 import sys
 from datetime import timedelta
 
-from patentflow.contracts.access import Role, Scope
+from patentflow.contracts.access import REQUIRED_SCOPE, Role, Scope
 from patentflow.kit.auth import InvalidToken, issue_token
 from patentflow.kit.settings import ENV_PREFIX
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print one signed token to stdout."""
-    parser = argparse.ArgumentParser(description="Issue a development bearer token.")
+    parser = argparse.ArgumentParser(
+        prog="make token ARGS=…",
+        description="Issue a development bearer token. Examples: --role institution_admin --institution "
+        "12100000400000624D; --role province_office --province 430000; --role national_admin.",
+        epilog="Scopes by role: "
+        + "; ".join(f"{r.value}: {' + '.join(f) or 'none'}" for r, f in REQUIRED_SCOPE.items()),
+    )
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
     parser.add_argument("--sub", help="subject (account id); defaults to the role")
     for name in Scope.model_fields:

@@ -24,7 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="show whether each server runs and answers")
     sub.add_parser("env", help="print the environment that points services and tests here")
     sub.add_parser("run", help="the whole platform with demo data; Ctrl-C stops it")
-    sub.add_parser("token", help="print a development token signed with the local secret (--role ROLE --SCOPE …)")
+    # add_help=False: --help belongs to the token command itself, which lists the roles and scope fields
+    sub.add_parser(
+        "token",
+        add_help=False,
+        help="print a development token signed with the local secret (--role ROLE --SCOPE …; --help)",
+    )
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "token":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
