@@ -1,4 +1,5 @@
-"""``make run``: local infrastructure, the six services, demo data, URLs; Ctrl-C stops everything."""
+"""``make run``: local infrastructure, the six services, demo data, URLs; a service that stops is restarted with
+back-off while the others keep running; Ctrl-C stops everything."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,6 +19,50 @@ from patentflow.kit.auth import issue_token
 from patentflow.localinfra import demo, infra
 from patentflow.localinfra.config import InfraConfig
 from patentflow.localinfra.processes import InfraError, ManagedProcess, port_in_use, wait_until
+
+
+class Supervisor:
+    """Restarts a service that stopped, with back-off, and keeps the others running; says so in the terminal.
+
+    The delay doubles from ``first_delay`` up to ``max_delay`` while a service keeps failing, and is forgiven once it
+    has run for ``stable_after`` seconds.
+    """
+
+    def __init__(
+        self,
+        restart: Callable[[str], None],
+        *,
+        first_delay: float = 1.0,
+        max_delay: float = 60.0,
+        stable_after: float = 300.0,
+        say: Callable[[str], None] = print,
+    ) -> None:
+        self.restart, self.say = restart, say
+        self.first_delay, self.max_delay, self.stable_after = first_delay, max_delay, stable_after
+        self._delay: dict[str, float] = {}
+        self._due: dict[str, float] = {}
+        self._started: dict[str, float] = {}
+        self.restarts: dict[str, int] = {}
+
+    def check(self, name: str, alive: bool, now: float, last_lines: str = "") -> None:
+        """Look at one service; restart it if it stopped and its back-off has passed."""
+        if alive:
+            if now - self._started.get(name, now) >= self.stable_after:
+                self._delay.pop(name, None)
+            self._started.setdefault(name, now)
+            return
+        if name not in self._due:
+            delay = self._delay.get(name, self.first_delay)
+            self._due[name] = now + delay
+            self._delay[name] = min(delay * 2, self.max_delay)
+            self._started.pop(name, None)
+            self.say(f"{name} stopped; restarting it in {delay:g} s. Its log ends:\n{last_lines}")
+            return
+        if now >= self._due[name]:
+            del self._due[name]
+            self.restarts[name] = self.restarts.get(name, 0) + 1
+            self.say(f"restarting {name} (restart {self.restarts[name]})")
+            self.restart(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +96,22 @@ def _ready(url: str) -> bool:
         return False
 
 
+def _start(cfg: InfraConfig, svc: ServiceProcess, proc: ManagedProcess) -> None:
+    # The data dir on the command line is how a later start recognises the process as its own.
+    proc.start(
+        [sys.executable, "-m", f"patentflow.{svc.name}", f"--data-dir={cfg.data_dir}"],
+        env={**infra.service_env(cfg), "PATENTFLOW_HTTP_PORT": str(svc.port)},
+    )
+
+
 def start_services(cfg: InfraConfig, procs: list[ManagedProcess]) -> None:
     """Start every service against the local infrastructure, appending each to ``procs``, and wait until ready."""
-    env = infra.service_env(cfg)
     for svc in SERVICES:
         proc = ManagedProcess(svc.name, cfg.data_dir / "run")
         if proc.pid() is None:
             if port_in_use("127.0.0.1", svc.port):
                 raise InfraError(f"port {svc.port} for {svc.name} is in use by another process")
-            # The data dir on the command line is how a later start recognises the process as its own.
-            proc.start(
-                [sys.executable, "-m", f"patentflow.{svc.name}", f"--data-dir={cfg.data_dir}"],
-                env={**env, "PATENTFLOW_HTTP_PORT": str(svc.port)},
-            )
+            _start(cfg, svc, proc)
         procs.append(proc)
     for svc, proc in zip(SERVICES, procs, strict=True):
         wait_until(lambda url=svc.url: _ready(url), timeout=90, what=svc.name, process=proc)  # type: ignore[misc]
@@ -131,11 +180,13 @@ def run(cfg: InfraConfig) -> int:
         start_services(cfg, procs)
         tokens = load_demo(cfg)
         _print_summary(cfg, tokens)
+        by_name = {proc.name: (svc, proc) for svc, proc in zip(SERVICES, procs, strict=True)}
+        supervisor = Supervisor(lambda name: _start(cfg, *by_name[name]), say=lambda text: print(text, flush=True))
         while True:
             time.sleep(0.5)
             for proc in procs:
-                if proc.pid() is None:
-                    raise InfraError(f"{proc.name} stopped; its log ({proc.log_file}) ends:\n{proc.tail()}")
+                alive = proc.pid() is not None
+                supervisor.check(proc.name, alive, time.monotonic(), "" if alive else proc.tail())
     except KeyboardInterrupt:
         pass
     except InfraError as exc:
