@@ -8,10 +8,10 @@ import contextlib
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from pymongo.asynchronous.collection import AsyncCollection
@@ -34,6 +34,18 @@ REPEAT_WINDOW = 50_000
 IN_FLIGHT = 4  # chunks written concurrently while the next is parsed
 # What a re-import compares: the master record without who recorded it.
 _VOLATILE = {"recorded_by"}
+
+
+LOOKUPS_IN_FLIGHT = 64
+T = TypeVar("T")
+
+
+async def _gathered(items: Sequence[T], call: Callable[[T], Coroutine[Any, Any, bool]]) -> list[bool]:
+    """``call`` on every item, at most LOOKUPS_IN_FLIGHT at a time; the results in order."""
+    results: list[bool] = []
+    for start in range(0, len(items), LOOKUPS_IN_FLIGHT):
+        results.extend(await asyncio.gather(*(call(i) for i in items[start : start + LOOKUPS_IN_FLIGHT])))
+    return results
 
 
 def _stable(patent: dict[str, Any]) -> dict[str, Any]:
@@ -228,9 +240,12 @@ class Importer:
         result = await self.bulk.create(f"{import_id}:{number}", [(p, d) for _, p, d in chunk], ctx)
         totals["created"] += len(result.created)
         totals["events"] += result.events
-        for existing in result.existing:
+        # Rows already recorded are compared with their record: looked up together, not one round trip after the
+        # other (a file imported again is all such rows).
+        same = await _gathered(result.existing, lambda existing: self._same(existing, rows_of[existing][1]))
+        for existing, unchanged in zip(result.existing, same, strict=True):
             row_number, decision = rows_of[existing]
-            if await self._same(existing, decision):
+            if unchanged:
                 totals["unchanged"] += 1
             else:
                 bad.append(
