@@ -56,7 +56,7 @@ async def _raw_insert_rate(mongodb_url: str, path: Path) -> float:
         await db["patents"].insert_many(chunk, ordered=False)
         return time.perf_counter() - started
 
-    for _, row in rows(path, path.name):
+    for _, row, _shape in rows(path, path.name):
         parsed = parse_row(row, owner.credit_code)
         if isinstance(parsed, list):
             continue

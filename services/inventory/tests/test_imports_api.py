@@ -15,7 +15,7 @@ from patentflow.contracts.standard_format import HEADER_OF
 from patentflow.inventory.deps import InventoryDeps
 from patentflow.inventory.tabular import EXPORT_FIELDS
 from patentflow.testing.inprocess import InProcess, auth, eventually
-from patentflow.testing.samples import Sample, write_csv
+from patentflow.testing.samples import Sample, number, write_csv
 
 from .inprocess import ADMIN_A, ADMIN_B, A, B, inventory
 
@@ -162,3 +162,26 @@ async def test_an_exported_file_imports_again_unchanged(tmp_path: Path) -> None:
         job = await imported(service, Sample(path))
         errors = await service.http.get(f"/imports/{job['import_id']}/errors", headers=ADMIN_A)
         assert (job["created"], job["unchanged"], job["bad"]) == (0, 6, 0), errors.json()
+
+
+async def test_a_file_refused_as_a_whole_fails_with_its_reason_and_writes_nothing(tmp_path: Path) -> None:
+    async with inventory() as service:
+        good = ",".join(["申请号", "专利名称", "主分类号", "申请日", "专利权人"]) + "\n"
+        rows_ = "".join(f"{number(2019, 700 + i)},一种方法,G06F 16/35,2019-03-15,某公司\n" for i in range(5))
+        path = tmp_path / "owners.csv"
+        path.write_text(good + rows_, encoding="utf-8")
+        with path.open("rb") as handle:
+            started = await service.http.post("/imports", files={"file": (path.name, handle)}, headers=ADMIN_A)
+        assert started.status_code == 202, started.text
+        job_url = started.json()["status_url"]
+
+        async def finished() -> dict[str, Any] | None:
+            job = (await service.http.get(job_url, headers=ADMIN_A)).json()
+            return job if job["status"] in ("done", "failed") else None
+
+        job = await eventually(finished, what="the import to end")
+        assert job["status"] == "failed"
+        assert "标准格式中没有这些列：专利权人" in job["error"]
+        assert "upload the file again" not in job["error"]  # nothing to resume: the file itself must change
+        assert job["created"] == 0
+        assert service.published(PatentRecorded) == []

@@ -36,3 +36,6 @@ REQUIRED = ("application_number", "title", "ipc_main", "filing_date")
 HEADER_OF: dict[str, str] = {}
 for _name, _field in COLUMNS.items():
     HEADER_OF.setdefault(_field, _name)  # the first name of each field is the one exports write
+# Columns institutions' templates carry that hold no data of the record; any other unknown column refuses the file,
+# since its data would be lost (a 专利权人 column naming other owners, say).
+IGNORED_COLUMNS = frozenset({"序号", "编号", "备注", "说明"})

@@ -8,6 +8,11 @@ from patentflow.contracts.access import Role
 from patentflow.kit.principal import Principal
 
 
+def reads_everything(principal: Principal) -> bool:
+    """National administrators and operators see every record (docs/domain.md §2)."""
+    return principal.role in (Role.NATIONAL_ADMIN, Role.OPERATOR)
+
+
 def may_register_institution(principal: Principal, province: str) -> bool:
     """National administrators, and a province office for its own province."""
     return principal.role is Role.NATIONAL_ADMIN or (

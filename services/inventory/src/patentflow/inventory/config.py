@@ -19,3 +19,8 @@ class Settings(ServiceSettings):
     import_dir: Path = Field(
         Path(tempfile.gettempdir()) / "patentflow-imports", description="Uploaded files while imported"
     )
+    import_max_rows: int = Field(200_000, ge=1, description="Rows one import file may have")
+    import_max_columns: int = Field(100, ge=10, description="Columns one import file may have")
+    import_max_cell_chars: int = Field(20_000, ge=100, description="Characters one cell may hold")
+    import_max_unpacked_bytes: int = Field(500 << 20, ge=1 << 20, description="What an .xlsx may unpack to")
+    import_max_errors: int = Field(10_000, ge=1, description="Bad rows reported one by one; past this, counted only")

@@ -12,6 +12,7 @@ from fastapi import Depends
 from patentflow.inventory.config import Settings
 from patentflow.inventory.imports import Importer
 from patentflow.inventory.sweep import sweep
+from patentflow.inventory.tabular import Limits
 from patentflow.kit.aggregates import AggregateStore
 from patentflow.kit.bulk import BulkCreator
 from patentflow.kit.clock import Clock
@@ -52,6 +53,13 @@ def build(runtime: Runtime) -> Service[InventoryDeps]:
         jobs=runtime.collection("imports"),
         errors=runtime.collection("import_errors"),
         clock=runtime.clock.today,
+        limits=Limits(
+            max_rows=settings.import_max_rows,
+            max_columns=settings.import_max_columns,
+            max_cell_chars=settings.import_max_cell_chars,
+            max_unpacked_bytes=settings.import_max_unpacked_bytes,
+        ),
+        max_errors=settings.import_max_errors,
     )
     deps = InventoryDeps(
         patents=patents,

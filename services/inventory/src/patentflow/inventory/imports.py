@@ -18,7 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from patentflow.inventory import domain, institutions
 from patentflow.inventory.rows import Problem, parse_row
-from patentflow.inventory.tabular import HEADER_OF, FormatError, rows
+from patentflow.inventory.tabular import HEADER_OF, FormatError, Limits, rows
 from patentflow.kit.aggregates import AggregateStore
 from patentflow.kit.bulk import BulkCreator
 from patentflow.kit.decisions import CommandContext, Decision
@@ -48,6 +48,11 @@ async def _gathered(items: Sequence[T], call: Callable[[T], Coroutine[Any, Any, 
     return results
 
 
+def _read_through(path: Path, filename: str, limits: Limits) -> None:
+    for _ in rows(path, filename, limits):
+        pass
+
+
 def _stable(patent: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in patent.items() if k not in _VOLATILE}
 
@@ -64,9 +69,13 @@ class Importer:
         jobs: AsyncCollection[Document],
         errors: AsyncCollection[Document],
         clock: Callable[[], date],
+        limits: Limits | None = None,
+        max_errors: int = 10_000,
     ) -> None:
         self.patents, self.registry, self.bulk = patents, registry, bulk
         self.jobs, self.errors, self.clock = jobs, errors, clock
+        self.limits = limits or Limits()
+        self.max_errors = max_errors  # bad rows stored one by one; past this they are counted, not stored
 
     async def ensure_indexes(self) -> None:
         """Errors are listed per import in row order."""
@@ -134,6 +143,9 @@ class Importer:
             )
             await self.errors.delete_many({"import_id": import_id})  # a resumed job reports its rows afresh
             owner = institutions.owner_of(await self.registry.get(job["institution"]), job["institution"], None)
+            # The file's structure is read through once before anything is written: a file refused as a whole
+            # (a column it may not have, past a limit, not text) leaves no half of itself behind.
+            await asyncio.to_thread(_read_through, path, job["filename"], self.limits)
             totals = await self._rows(import_id, path, job, owner)
             seconds = time.perf_counter() - started
             await self._update(
@@ -175,9 +187,11 @@ class Importer:
         # work in their own processes meanwhile.
         in_flight: list[asyncio.Task[None]] = []
         try:
-            for row_number, row in rows(path, job["filename"]):
+            for row_number, row, shape in rows(path, job["filename"], self.limits):
                 totals["rows_read"] += 1
-                parsed = parse_row(row, job["institution"])
+                # A row whose shape is broken (more values than columns, a line break in a one-line field) is not
+                # trusted field by field: it is reported whole, never half-imported.
+                parsed = list(shape) if shape else parse_row(row, job["institution"])
                 if not isinstance(parsed, list):
                     patent, record = parsed
                     unknown = sorted(set(patent.inventor_ids) - inventors)
@@ -244,7 +258,7 @@ class Importer:
         # other (a file imported again is all such rows).
         same = await _gathered(result.existing, lambda existing: self._same(existing, rows_of[existing][1]))
         for existing, unchanged in zip(result.existing, same, strict=True):
-            row_number, decision = rows_of[existing]
+            row_number, _ = rows_of[existing]
             if unchanged:
                 totals["unchanged"] += 1
             else:
@@ -260,9 +274,12 @@ class Importer:
                         ],
                     )
                 )
-        if bad:
-            await self.errors.insert_many(bad, ordered=False)
-        totals["bad"] += len(bad)
+        # A file of nothing but bad rows must not become as many stored documents: the report keeps the first
+        # max_errors, and the job counts them all.
+        room = max(self.max_errors - totals["bad"], 0)
+        totals["bad"] += len(bad)  # counted before the write: chunks in flight do not overfill the report
+        if bad[:room]:
+            await self.errors.insert_many(bad[:room], ordered=False)
         await self._update(import_id, **totals)
 
     async def _same(self, number: str, decision: Decision) -> bool:

@@ -4,23 +4,72 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from patentflow.contracts.standard_format import COLUMNS, HEADER_OF, REQUIRED
+from patentflow.contracts.standard_format import COLUMNS, HEADER_OF, IGNORED_COLUMNS, REQUIRED
 
-__all__ = ["COLUMNS", "HEADER_OF", "REQUIRED", "FormatError", "rows"]
+__all__ = ["COLUMNS", "HEADER_OF", "REQUIRED", "FormatError", "Limits", "Row", "rows"]
 
 
 class FormatError(ValueError):
-    """The file as a whole cannot be read (not CSV or Excel, no header, a required column missing)."""
+    """The file as a whole cannot be read (not CSV or Excel, no header, a required, unknown or repeated column, past a
+    limit); uploading it again cannot help, so the import fails with this reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one file may hold; past any of these the file is refused (configurable per service)."""
+
+    max_rows: int = 200_000
+    max_columns: int = 100
+    max_cell_chars: int = 20_000
+    max_unpacked_bytes: int = 500 << 20  # an .xlsx is a zip: what it unpacks to, not what was uploaded
+    max_empty_rows: int = 1_000  # a sheet's empty tail is read no further
+
+
+class Row(NamedTuple):
+    """One non-empty row: its number as a spreadsheet shows it, its text by field, and what is wrong with its shape."""
+
+    number: int
+    values: dict[str, str]
+    problems: tuple[tuple[str, str], ...] = ()
+
+
+# Fields that hold one line; a line break in one is the mark of an unbalanced quote that swallowed the next rows.
+SINGLE_LINE = frozenset(
+    {
+        "application_number",
+        "title",
+        "patent_type",
+        "ipc_main",
+        "filing_date",
+        "grant_date",
+        "state_funded",
+        "school_id",
+        "trl",
+        "self_grade",
+        "intended_price",
+    }
+)
 
 
 def _encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the start decodes as such, else GB18030 (a superset of GBK)."""
-    head = path.open("rb").read(1 << 16)
+    """UTF-16 by its byte-order mark; UTF-8 (with or without BOM) when the start decodes as such; else GB18030 (a
+    superset of GBK). Content with NUL bytes and no UTF-16 mark is no text file."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if b"\x00" in head:
+        raise FormatError(
+            "文件不是文本（含二进制内容），请另存为 CSV（UTF-8 或 GBK）或 .xlsx / "
+            "the file is not text (binary content): save it as CSV (UTF-8 or GBK) or .xlsx"
+        )
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -29,11 +78,32 @@ def _encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
-def _header(names: list[Any]) -> list[str | None]:
-    fields = [COLUMNS.get(str(n).strip()) if n is not None else None for n in names]
+def _header(names: list[Any], limits: Limits) -> list[str | None]:
+    texts = ["" if n is None else str(n).strip() for n in names]
+    while texts and not texts[-1]:
+        texts.pop()  # trailing empty header cells (a sheet read to a fixed width has them)
+    if len(texts) > limits.max_columns:
+        raise FormatError(f"表头超过 {limits.max_columns} 列 / the header has more than {limits.max_columns} columns")
+    unknown = [t for t in texts if t and t not in COLUMNS and t not in IGNORED_COLUMNS]
+    if unknown:
+        raise FormatError(
+            f"标准格式中没有这些列：{'、'.join(unknown[:10])}（其数据不会被导入，请删除或改名）/ "
+            f"columns the standard format does not have: {', '.join(unknown[:10])}"
+        )
+    fields = [COLUMNS.get(t) for t in texts]
+    seen: dict[str, str] = {}
+    for text, field in zip(texts, fields, strict=True):
+        if field is None:
+            continue
+        if field in seen:
+            raise FormatError(
+                f"列重复：“{seen[field]}”与“{text}”是同一项，请只保留一列 / "
+                f"columns {seen[field]} and {text} are the same field: keep one"
+            )
+        seen[field] = text
     missing = [HEADER_OF[f] for f in REQUIRED if f not in fields]
     if missing:
-        raise FormatError(f"required columns missing: {', '.join(missing)}")
+        raise FormatError(f"缺少必需的列：{'、'.join(missing)} / required columns missing: {', '.join(missing)}")
     return fields
 
 
@@ -49,47 +119,140 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def rows(path: Path, filename: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number as a spreadsheet shows it, {field: text}) for every non-empty row; never the whole file in memory."""
+def rows(path: Path, filename: str, limits: Limits | None = None) -> Iterator[Row]:
+    """Every non-empty row, with the problems of its shape; never the whole file in memory. Raises FormatError for
+    a file that cannot be read as the standard format."""
+    limits = limits or Limits()
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        yield from _excel_rows(path)
+        yield from _excel_rows(path, limits)
     elif filename.lower().endswith((".csv", ".txt")):
-        yield from _csv_rows(path)
+        yield from _csv_rows(path, limits)
     else:
-        raise FormatError("the standard format is a .csv (UTF-8 or GBK) or .xlsx file")
+        raise FormatError("标准格式为 .csv（UTF-8 或 GBK）或 .xlsx 文件 / the standard format is a .csv or .xlsx file")
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open("r", encoding=_encoding(path), newline="", errors="strict") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = _header(next(reader))
-        except StopIteration:
-            raise FormatError("the file is empty") from None
-        for number, values in enumerate(reader, start=2):
-            row = {f: v.strip() for f, v in zip(header, values, strict=False) if f is not None}
-            if any(row.values()):
-                yield number, row
+def _row(number: int, header: list[str | None], cells: Sequence[Any], limits: Limits) -> Row | None:
+    problems: list[tuple[str, str]] = []
+    extra = [c for c in cells[len(header) :] if _text(c)]
+    if extra:
+        problems.append(
+            (
+                "",
+                f"该行有 {len(header) + len(extra)} 个值，表头只有 {len(header)} 列（引号不成对？）/ "
+                f"more values than columns (an unbalanced quote?)",
+            )
+        )
+    values: dict[str, str] = {}
+    for field, cell in zip(header, cells, strict=False):
+        if field is None:
+            continue
+        text = _text(cell)
+        if len(text) > limits.max_cell_chars:
+            problems.append(
+                (
+                    HEADER_OF[field],
+                    f"内容超过 {limits.max_cell_chars} 字 / longer than {limits.max_cell_chars} characters",
+                )
+            )
+            text = text[: limits.max_cell_chars]
+        elif field in SINGLE_LINE and ("\n" in text or "\r" in text):
+            problems.append(
+                (
+                    HEADER_OF[field],
+                    "含换行（引号不成对，吞并了后面的行？）/ a line break: an unbalanced "
+                    "quote that swallowed the next rows?",
+                )
+            )
+        values[field] = text
+    if not any(values.values()) and not problems:
+        return None
+    return Row(number, values, tuple(problems))
 
 
-def _excel_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _counted(limits: Limits, number: int) -> None:
+    if number - 1 > limits.max_rows:
+        raise FormatError(
+            f"超过 {limits.max_rows} 行，请分成多个文件 / more than {limits.max_rows} rows: split the file"
+        )
+
+
+def _csv_rows(path: Path, limits: Limits) -> Iterator[Row]:
+    csv.field_size_limit(max(limits.max_cell_chars * 4, 1 << 16))  # a larger field ends the file with its row
+    number = 1
+    try:
+        with path.open("r", encoding=_encoding(path), newline="", errors="strict") as handle:
+            reader = csv.reader(handle)
+            try:
+                header = _header(next(reader), limits)
+            except StopIteration:
+                raise FormatError("文件是空的 / the file is empty") from None
+            for number, values in enumerate(reader, start=2):
+                _counted(limits, number)
+                row = _row(number, header, values, limits)
+                if row is not None:
+                    yield row
+    except csv.Error as exc:
+        raise FormatError(
+            f"第 {number + 1} 行附近无法按 CSV 读取（{exc}）：一个字段过长或引号不成对 / "
+            f"row {number + 1} cannot be read as CSV ({exc}): a field too long or a quote unbalanced"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            f"第 {number + 1} 行附近的文字既不是 UTF-8 也不是 GBK / "
+            f"the text near row {number + 1} is neither UTF-8 nor GBK"
+        ) from exc
+
+
+def _excel_rows(path: Path, limits: Limits) -> Iterator[Row]:
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise FormatError(f"不是可读的 .xlsx 文件 / not a readable .xlsx file: {exc}") from exc
+    if unpacked > limits.max_unpacked_bytes:
+        raise FormatError(
+            f"解压后 {unpacked >> 20} MB，超过 {limits.max_unpacked_bytes >> 20} MB / "
+            f"it unpacks to {unpacked >> 20} MB, more than {limits.max_unpacked_bytes >> 20} MB"
+        )
+    try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
-        raise FormatError(f"not a readable .xlsx file: {exc}") from exc
+        raise FormatError(f"不是可读的 .xlsx 文件 / not a readable .xlsx file: {exc}") from exc
     try:
         sheet = book.worksheets[0]
-        values = sheet.iter_rows(values_only=True)
+        values = sheet.iter_rows(values_only=True, max_col=limits.max_columns + 1)
         try:
-            header = _header(list(next(values)))
+            header = _header(list(next(values)), limits)
         except StopIteration:
-            raise FormatError("the sheet is empty") from None
+            raise FormatError("工作表是空的 / the sheet is empty") from None
+        empty = 0
         for number, cells in enumerate(values, start=2):
-            row = {f: _text(v) for f, v in zip(header, cells, strict=False) if f is not None}
-            if any(row.values()):
-                yield number, row
+            _counted(limits, number)
+            row = _row(number, header, cells, limits)
+            if row is None:
+                empty += 1
+                if empty >= limits.max_empty_rows:
+                    # A formatted template can declare a million empty rows: not read to the end. Say so where the
+                    # sheet declares more rows, so that data after a long gap is never dropped unseen.
+                    if (sheet.max_row or 0) > number:
+                        first = number - empty + 1
+                        yield Row(
+                            first,
+                            {},
+                            (
+                                (
+                                    "",
+                                    f"第 {first} 行起连续 {empty} 行为空，之后的行未读取；如有数据请删除"
+                                    f"空行 / {empty} empty rows from here: the rest was not read",
+                                ),
+                            ),
+                        )
+                    break
+                continue
+            empty = 0
+            yield row
     finally:
         book.close()
 
