@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from patentflow.localinfra.launcher import Supervisor
 
 
@@ -18,7 +20,7 @@ def test_a_stopped_service_restarts_after_a_doubling_delay_and_the_others_keep_r
         supervisor.check("matching", False, now, "Traceback: boom")
     assert [name for name, _ in restarted] == ["matching"] * len(restarted)
     times = [at for _, at in restarted]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert times[0] == 1.0
     assert gaps[:3] == [2.5, 4.5, 4.5]  # the due time is set on the tick after a restart: delay + one tick
     assert "matching stopped; restarting it in 1 s. Its log ends:\nTraceback: boom" in said
