@@ -79,7 +79,7 @@ def test_a_date_after_the_service_day_is_refused_by_that_day_not_the_machines(fi
         ),
         (
             {"application_number": number(2027, 3), "filing_date": "2026-01-05", "grant_date": None},
-            ("application_number", "its year 2027 lies after 2026"),
+            ("application_number", "申请年份 2027 晚于今年 / its year 2027 lies after 2026"),
         ),
     ],
 )

@@ -20,7 +20,9 @@ def application_check_digit(digits: str) -> str:
     """Return the check character for the 8 or 12 body digits of an application number."""
     weights = _NEW_WEIGHTS if len(digits) == 12 else _OLD_WEIGHTS
     if len(digits) != len(weights) or not digits.isdigit():
-        raise ValueError("an application number has 8 or 12 digits before its check digit")
+        raise ValueError(
+            "申请号在校验位前应有 8 或 12 位数字 / an application number has 8 or 12 digits before its check digit"
+        )
     remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
     return "X" if remainder == 10 else str(remainder)
 
@@ -41,17 +43,25 @@ def normalize_application_number(value: str) -> str:
             break
     match = _NEW_APPLICATION.match(raw) or _OLD_APPLICATION.match(raw)
     if match is None:
-        raise ValueError("application number must look like 201310699744.2 (year, type, serial, check digit)")
+        raise ValueError(
+            "申请号格式应如 201310699744.2 / application number must look like 201310699744.2 (year, type, serial, check digit)"
+        )
     body = match["year"] + match["type"] + match["serial"]
     if match["type"] not in PATENT_TYPE_DIGITS:
-        raise ValueError(f"unknown patent type digit {match['type']!r} (1, 2, 3, 8 or 9)")
+        raise ValueError(
+            f"申请号的类型位 {match['type']} 不存在 / unknown patent type digit {match['type']!r} (1, 2, 3, 8 or 9)"
+        )
     # Structure only: whether the year lies after today is the service's to judge, on its own clock
     # (the inventory's domain.check_dates), so that tests and what-if runs with a fixed day agree.
     if len(match["year"]) == 4 and not 2003 <= int(match["year"]) <= LAST_YEAR:
-        raise ValueError(f"application year {match['year']} is outside 2003..{LAST_YEAR}")
+        raise ValueError(
+            f"申请年份 {match['year']} 不在 2003-{LAST_YEAR} 之间 / application year {match['year']} is outside 2003..{LAST_YEAR}"
+        )
     expected = application_check_digit(body)
     if match["check"] != expected:
-        raise ValueError(f"check digit is {match['check']!r} but the number requires {expected!r}")
+        raise ValueError(
+            f"校验位应为 {expected} 而不是 {match['check']} / check digit is {match['check']!r} but the number requires {expected!r}"
+        )
     return f"{body}.{expected}"
 
 
@@ -87,14 +97,20 @@ def normalize_credit_code(value: str) -> str:
     """Validate a unified social credit code (统一社会信用代码, GB 32100-2015) and return it upper-cased."""
     code = value.strip().upper()
     if len(code) != 18:
-        raise ValueError("unified social credit code must have 18 characters")
+        raise ValueError("统一社会信用代码应为 18 位 / unified social credit code must have 18 characters")
     if any(c not in _CREDIT_CHARSET for c in code):
-        raise ValueError("unified social credit code uses only 0-9 and A-Y without I, O, S, V, Z")
+        raise ValueError(
+            "统一社会信用代码只含 0-9 和 A-Y（不含 I、O、S、V、Z）/ unified social credit code uses only 0-9 and A-Y without I, O, S, V, Z"
+        )
     if not code[2:8].isdigit():
-        raise ValueError("characters 3-8 of a credit code are the administrative division code (digits)")
+        raise ValueError(
+            "统一社会信用代码第 3-8 位应为行政区划代码（数字）/ characters 3-8 of a credit code are the administrative division code (digits)"
+        )
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
-        raise ValueError(f"check character is {code[17]!r} but the code requires {expected!r}")
+        raise ValueError(
+            f"校验码应为 {expected} 而不是 {code[17]} / check character is {code[17]!r} but the code requires {expected!r}"
+        )
     return code
 
 
@@ -106,7 +122,9 @@ def normalize_ipc(value: str) -> str:
     """Validate an IPC symbol (e.g. ``G06F 16/35``) and return it with one space after the subclass."""
     match = _IPC.match(value.strip().upper())
     if match is None:
-        raise ValueError("IPC symbol must look like G06F 16/35 (section A-H, class, subclass, group/subgroup)")
+        raise ValueError(
+            "IPC 分类号格式应如 G06F 16/35 / IPC symbol must look like G06F 16/35 (section A-H, class, subclass, group/subgroup)"
+        )
     section, klass, subclass, group, subgroup = match.groups()
     return f"{section}{klass}{subclass} {group}/{subgroup}"
 
@@ -156,7 +174,9 @@ def normalize_province(value: str) -> str:
     if len(code) == 2:
         code += "0000"
     if len(code) != 6 or not code.isdigit() or code[2:] != "0000" or code[:2] not in PROVINCES:
-        raise ValueError("province must be a GB/T 2260 province code such as 430000")
+        raise ValueError(
+            "省份应为 GB/T 2260 省级代码，如 430000 / province must be a GB/T 2260 province code such as 430000"
+        )
     return code
 
 

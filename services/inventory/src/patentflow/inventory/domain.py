@@ -76,10 +76,18 @@ def check_dates(command: RecordPatent, today: date) -> None:
     problems: list[tuple[str, str]] = []
     year = application_year(command.application_number)
     if year > today.year:
-        problems.append(("application_number", f"its year {year} lies after {today.year}"))
+        problems.append(("application_number", f"申请年份 {year} 晚于今年 / its year {year} lies after {today.year}"))
     for name, day in (("filing_date", command.filing_date), ("grant_date", command.grant_date)):
         if day is not None and day > today:
             problems.append((name, "lies in the future"))
+    expiry = legal.expiry_date(command.patent_type, command.filing_date)
+    if command.grant_date is not None and command.grant_date > expiry:
+        problems.append(
+            (
+                "grant_date",
+                f"授权日晚于保护期届满日 {expiry.isoformat()} / granted after its term ended on {expiry.isoformat()}",
+            )
+        )
     pct = command.application_number[4 if len(command.application_number) == 14 else 2] in "89"
     if (command.filing_date.year > year) if pct else (command.filing_date.year != year):
         problems.append(

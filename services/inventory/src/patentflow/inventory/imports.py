@@ -196,19 +196,26 @@ class Importer:
                     patent, record = parsed
                     unknown = sorted(set(patent.inventor_ids) - inventors)
                     if patent.school_id is not None and patent.school_id not in schools:
-                        parsed = [(HEADER_OF["school_id"], f"no school {patent.school_id!r} in the institution")]
+                        parsed = [
+                            (
+                                HEADER_OF["school_id"],
+                                f"本单位没有院系“{patent.school_id}” / no school {patent.school_id!r} in the institution",
+                            )
+                        ]
                     elif unknown:
                         parsed = [
                             (
                                 HEADER_OF["inventor_ids"],
-                                f"no inventor account {', '.join(unknown)} in the institution; add it first",
+                                f"本单位没有发明人账号 {'、'.join(unknown)}，请先添加 / no inventor account {', '.join(unknown)} in the "
+                                "institution; add it first",
                             )
                         ]
                     elif patent.application_number in first_row:
                         parsed = [
                             (
                                 HEADER_OF["application_number"],
-                                f"the same number as row {first_row[patent.application_number]}",
+                                f"与第 {first_row[patent.application_number]} 行的申请号相同 / the same number as row "
+                                f"{first_row[patent.application_number]}",
                             )
                         ]
                     else:
@@ -269,7 +276,8 @@ class Importer:
                         [
                             (
                                 HEADER_OF["application_number"],
-                                "already recorded with other data; correct it with PATCH /patents/{number}",
+                                "已建档且数据不同，请用更正功能修改 / already recorded with other data; correct it with "
+                                "PATCH /patents/{number}",
                             )
                         ],
                     )

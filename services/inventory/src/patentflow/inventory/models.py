@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from patentflow.contracts.events.common import CoOwner, PatentType, RecordSource, StateFunding
 from patentflow.contracts.events.inventory_enums import (
@@ -28,7 +28,12 @@ from patentflow.inventory.commands import (
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
 AccountId = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[\w@.-]+$")]
-_INTENT_ORDER = {intent: i for i, intent in enumerate(ConversionIntent)}  # intents are kept in declaration order
+_INTENT_ORDER = {intent: i for i, intent in enumerate(ConversionIntent)}
+TYPE_LABELS = {
+    PatentType.INVENTION: "发明",
+    PatentType.UTILITY_MODEL: "实用新型",
+    PatentType.DESIGN: "外观设计",
+}  # intents are kept in declaration order
 
 
 class PatentCreate(BaseModel):
@@ -37,7 +42,9 @@ class PatentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     application_number: ApplicationNumber
-    patent_type: PatentType | None = Field(None, description="Defaults to the type digit of the application number")
+    patent_type: PatentType | None = Field(
+        None, validate_default=True, description="Defaults to the type digit of the application number"
+    )
     title: str = Field(min_length=1, max_length=300)
     abstract: str | None = Field(None, max_length=5000)
     ipc_main: IpcSymbol
@@ -50,26 +57,46 @@ class PatentCreate(BaseModel):
     inventor_ids: list[AccountId] = Field(default_factory=list, max_length=100, description="Inventor accounts")
     school_id: str | None = Field(None, max_length=50, description="School that reviews it first")
     state_funded: bool = False
-    state_funding: StateFunding | None = None
+    state_funding: StateFunding | None = Field(None, validate_default=True)
     source: RecordSource = RecordSource.MANUAL
 
-    @model_validator(mode="after")
-    def _consistent(self) -> PatentCreate:
-        # Dates after the service's day are refused by the domain (domain.check_dates), which reads its clock.
-        if self.grant_date is not None and self.grant_date < self.filing_date:
-            raise ValueError("grant_date is before filing_date")
-        encoded = PatentType(patent_type_of(self.application_number))
-        if self.patent_type is None:
-            self.patent_type = encoded
-        elif self.patent_type is not encoded:
+    # Checks across fields are field validators on the later field, so that an error names its field (and the
+    # import report its column). Dates after the service's day are the domain's (domain.check_dates, its clock).
+
+    @field_validator("patent_type")
+    @classmethod
+    def _type_of_the_number(cls, given: PatentType | None, info: ValidationInfo) -> PatentType | None:
+        number = info.data.get("application_number")
+        if number is None:
+            return given  # the number itself is wrong, and says so
+        encoded = PatentType(patent_type_of(number))
+        if given is not None and given is not encoded:
             raise ValueError(
-                f"patent_type {self.patent_type.value} contradicts the application number ({encoded.value})"
+                f"专利类型与申请号不符（申请号表示{TYPE_LABELS[encoded]}）/ "
+                f"patent_type {given.value} contradicts the application number ({encoded.value})"
             )
-        if self.state_funded and self.state_funding is None:
-            raise ValueError("state_funding (project declaration) is required when state_funded is true")
-        if not self.state_funded and self.state_funding is not None:
-            raise ValueError("state_funding given but state_funded is false")
-        return self
+        return encoded
+
+    @field_validator("grant_date")
+    @classmethod
+    def _granted_after_filing(cls, granted: date | None, info: ValidationInfo) -> date | None:
+        filed = info.data.get("filing_date")
+        if granted is not None and filed is not None and granted < filed:
+            raise ValueError("授权日早于申请日 / grant_date is before filing_date")
+        return granted
+
+    @field_validator("state_funding")
+    @classmethod
+    def _declared_when_funded(cls, funding: StateFunding | None, info: ValidationInfo) -> StateFunding | None:
+        funded = info.data.get("state_funded")
+        if funded and funding is None:
+            raise ValueError(
+                "是否财政资助为“是”时必须填写项目信息 / state_funding (project declaration) is required when "
+                "state_funded is true"
+            )
+        if funded is False and funding is not None:
+            raise ValueError("填写了项目信息但是否财政资助为“否” / state_funding given but state_funded is false")
+        return funding
 
     def command(self) -> RecordPatent:
         """The domain's command."""
@@ -151,7 +178,9 @@ class InventoryRecordInput(BaseModel):
     @classmethod
     def _none_alone(cls, intents: list[ConversionIntent]) -> list[ConversionIntent]:
         if ConversionIntent.NONE in intents and len(set(intents)) > 1:
-            raise ValueError("'none' cannot be combined with other conversion intents")
+            raise ValueError(
+                "“暂无意愿”不能与其他转化意愿同时选择 / 'none' cannot be combined with other conversion intents"
+            )
         return sorted(set(intents), key=_INTENT_ORDER.__getitem__)
 
     @field_validator("industry_codes")
@@ -160,7 +189,9 @@ class InventoryRecordInput(BaseModel):
         for code in codes:
             section, digits = code[:1], code[1:]
             if not ("A" <= section <= "T" and len(digits) in (0, 2, 3, 4) and (digits == "" or digits.isdigit())):
-                raise ValueError(f"{code!r} is not a GB/T 4754 code (a section letter, then 2-4 digits)")
+                raise ValueError(
+                    f"“{code}”不是国民经济行业代码（门类字母加 2-4 位数字）/ {code!r} is not a GB/T 4754 code (a section letter, then 2-4 digits)"
+                )
         return codes
 
     def command(self) -> InventoryRecord:

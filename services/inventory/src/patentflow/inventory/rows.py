@@ -61,7 +61,7 @@ def _date(field: str, text: str) -> str | None:
         return None
     match = _DATE.match(text.strip())
     if match is None:
-        raise _Bad(field, f"{text!r} is not a date such as 2021-03-15")
+        raise _Bad(field, f"“{text}”不是日期，应如 2021-03-15 / {text!r} is not a date such as 2021-03-15")
     return f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}"
 
 
@@ -72,7 +72,7 @@ def _listed(text: str) -> list[str]:
 def _coded(field: str, text: str, codes: dict[str, str]) -> str:
     value = codes.get(text.strip(), text.strip())
     if value not in codes.values():
-        raise _Bad(field, f"{text!r} is not one of {'、'.join(sorted(codes))}")
+        raise _Bad(field, f"“{text}”不是可选的值（{'、'.join(sorted(codes))}）/ {text!r} is not one of them")
     return value
 
 
@@ -81,7 +81,7 @@ def _level(field: str, text: str, stars: bool = False) -> int:
     if stars and cleaned and set(cleaned) <= {"★", "☆"}:
         return cleaned.count("★")
     if not cleaned.isdigit():
-        raise _Bad(field, f"{text!r} is not a whole number")
+        raise _Bad(field, f"“{text}”不是整数 / {text!r} is not a whole number")
     return int(cleaned)
 
 
@@ -92,13 +92,17 @@ def _price(text: str) -> Decimal | None:
     try:
         return Decimal(text.rstrip("万元").replace(",", "").strip()) * scale
     except InvalidOperation:
-        raise _Bad("intended_price", f"{text!r} is not an amount in yuan (or 万元)") from None
+        raise _Bad(
+            "intended_price", f"“{text}”不是金额（元或万元）/ {text!r} is not an amount in yuan (or 万元)"
+        ) from None
 
 
 def _patent_fields(row: dict[str, str], institution: str) -> dict[str, Any]:
     funded_text = row.get("state_funded", "").strip().lower()
     if funded_text not in _YES | _NO:
-        raise _Bad("state_funded", f"{row['state_funded']!r} is neither 是 nor 否")
+        raise _Bad(
+            "state_funded", f"“{row['state_funded']}”应为“是”或“否” / {row['state_funded']!r} is neither 是 nor 否"
+        )
     funded = funded_text in _YES
     fields: dict[str, Any] = {
         "application_number": row.get("application_number", ""),
@@ -150,10 +154,45 @@ def _problems(error: ValidationError, prefix: dict[str, str] | None = None) -> l
     for item in error.errors():
         loc = [str(p) for p in item["loc"] if not isinstance(p, int)]
         field = (prefix or {}).get(loc[0], loc[0]) if loc else ""
-        if field == "state_funding":
-            field = "project_number" if "project_number" in loc else "funder"
-        found.append((HEADER_OF.get(field, field), item["msg"].removeprefix("Value error, ")))
+        declared = field == "state_funding" and len(loc) > 1
+        if declared:
+            field = loc[1] if loc[1] in HEADER_OF else "project_number"
+        if declared and item["type"] in ("string_too_short", "missing"):
+            # An empty project number of a funded row is not "too short": it is required because of another column.
+            reason = f"{HEADER_OF['state_funded']}为“是”时必填 / required when {HEADER_OF['state_funded']} is 是"
+        else:
+            reason = explain(item)
+        found.append((HEADER_OF.get(field, field), reason))
     return found
+
+
+def explain(item: Any) -> str:
+    """A validation error in the words of the import report: Chinese, then English."""
+    kind, ctx = item["type"], item.get("ctx") or {}
+    message = str(item["msg"]).removeprefix("Value error, ")
+    chinese = {
+        "missing": "必填",
+        "string_too_short": "不能为空",
+        "string_too_long": f"最多 {ctx.get('max_length')} 字",
+        "too_long": f"最多 {ctx.get('max_length')} 项",
+        "too_short": f"至少 {ctx.get('min_length')} 项",
+        "greater_than_equal": f"应不小于 {ctx.get('ge')}",
+        "less_than_equal": f"应不大于 {ctx.get('le')}",
+        "int_parsing": "应为整数",
+        "int_from_float": "应为整数",
+        "decimal_parsing": "应为金额",
+        "decimal_max_digits": "金额位数过多",
+        "decimal_max_places": "金额最多两位小数",
+        "date_from_datetime_parsing": "应为日期，如 2021-03-15",
+        "date_parsing": "应为日期，如 2021-03-15",
+        "enum": "不是可选的值之一",
+        "bool_parsing": "应为“是”或“否”",
+        "string_pattern_mismatch": "含不允许的字符",
+        "extra_forbidden": "标准格式中没有此项",
+    }.get(kind)
+    if chinese is None:
+        return message  # our own validators already say it in both languages
+    return f"{chinese} / {message}"
 
 
 def parse_row(row: dict[str, str], institution: str) -> tuple[RecordPatent, InventoryRecord | None] | list[Problem]:
