@@ -258,7 +258,7 @@ async def test_a_number_repeated_beyond_the_window_is_caught_by_the_store(
     assert job is not None
     assert (job["status"], job["created"], job["unchanged"], job["bad"]) == ("done", 20, 1, 2)
     reported = {e["row"]: e["problems"][0]["reason"] for e in await importer.errors_of("job", skip=0, limit=10)}
-    assert reported[22] == "the same number as row 19"
+    assert reported[22] == "与第 19 行的申请号相同 / the same number as row 19"
     assert reported[24].startswith("already recorded with other data")
 
 
