@@ -67,3 +67,15 @@ async def test_dead_letters_are_for_operators_and_name_the_groups_of_this_servic
 async def test_a_service_without_consumers_has_no_dead_letter_routes() -> None:
     async with running(_app("inventory")) as running_service:
         assert (await running_service.http.get("/admin/dead-letters", headers=auth(Role.OPERATOR))).status_code == 404
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_path_parameter_documents_its_shape_and_every_operation_its_401(service: str) -> None:
+    document = _app(service).openapi()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    assert "pattern" in parameter["schema"] or "enum" in parameter["schema"], (path, parameter)
+            public = path.startswith(("/health/", "/metrics", "/asyncapi.json"))
+            assert public or "401" in operation["responses"], (method, path)

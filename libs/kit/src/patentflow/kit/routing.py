@@ -86,3 +86,8 @@ class ServiceRouter(APIRouter):
 
 MAX_SKIP = 10_000_000  # the store sees this number: bounded like every integer a request brings
 Skip = Annotated[int, Query(ge=0, le=MAX_SKIP, description="Items to skip (at most 10 000 000)")]
+
+
+# What a path parameter looks like, for the OpenAPI document: it is validated further (check digits) by the route.
+APPLICATION_NUMBER_PATTERN = r"^\s*(?:[Zz][Ll]|[Cc][Nn])?\s*[0-9][0-9 ]{7,15}\.?\s*[0-9Xx]\s*$"
+CREDIT_CODE_PATTERN = r"^\s*[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}\s*$"

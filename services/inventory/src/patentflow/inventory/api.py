@@ -22,14 +22,23 @@ from patentflow.inventory.models import (
 )
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.http import CommandCall
-from patentflow.kit.routing import ServiceRouter, Skip
+from patentflow.kit.routing import APPLICATION_NUMBER_PATTERN, ServiceRouter, Skip
 
 router = ServiceRouter(prefix="/patents", tags=["patents"])
 IDEMPOTENCY_DOC = "Send an Idempotency-Key to repeat safely: the same key and body return the first answer."
 Answer = dict[str, Any]
 
 
-def application_number(number: Annotated[str, Path(description="Application number, e.g. 201310699744.2")]) -> str:
+def application_number(
+    number: Annotated[
+        str,
+        Path(
+            description="Application number with its check digit, e.g. 201310699744.2 (ZL/CN prefixes accepted)",
+            examples=["201310699744.2"],
+            json_schema_extra={"pattern": APPLICATION_NUMBER_PATTERN},
+        ),
+    ],
+) -> str:
     try:
         return normalize_application_number(number)
     except ValueError as exc:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import HTTPException, Query, UploadFile, status
+from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from patentflow.contracts.events.inventory_enums import (
@@ -33,6 +34,12 @@ from patentflow.kit.routing import FORBIDDEN, MALFORMED_FORM, ServiceRouter, Ski
 router = ServiceRouter(tags=["batch import and export"])
 READ_BLOCK = 1 << 20
 _TYPES = {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}
+ImportId = Annotated[
+    str,
+    PathParameter(
+        description="The import's id, as the upload answered it", json_schema_extra={"pattern": "^[0-9a-f]{32}$"}
+    ),
+]
 
 
 def _institution(principal: Principal, institution: str | None, *, reading: bool = False) -> str:
@@ -109,7 +116,7 @@ async def _job(imports: Importer, principal: Principal, import_id: str) -> dict[
 
 
 @router.get("/imports/{import_id}", summary="Progress and result of an import")
-async def import_status(import_id: str, principal: CurrentPrincipal, deps: Deps) -> dict[str, Any]:
+async def import_status(import_id: ImportId, principal: CurrentPrincipal, deps: Deps) -> dict[str, Any]:
     job = await _job(deps.importer, principal, import_id)
     job["import_id"] = job.pop("_id")
     return job
@@ -117,7 +124,7 @@ async def import_status(import_id: str, principal: CurrentPrincipal, deps: Deps)
 
 @router.get("/imports/{import_id}/errors", summary="Bad rows of an import: row, column and reason, by row")
 async def import_errors(
-    import_id: str,
+    import_id: ImportId,
     principal: CurrentPrincipal,
     deps: Deps,
     skip: Skip = 0,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel
 
 from patentflow.contracts.identifiers import normalize_application_number
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import NotFound
 from patentflow.kit.mongo import Document
-from patentflow.kit.routing import ServiceRouter, Skip
+from patentflow.kit.routing import APPLICATION_NUMBER_PATTERN, ServiceRouter, Skip
 from patentflow.projection.deps import Deps
 
 router = ServiceRouter(prefix="/patents", tags=["read models"])
@@ -55,7 +55,18 @@ def _read(doc: Document) -> PatentRead:
 
 
 @router.get("/{number}", response_model=PatentRead, summary="One patent's integrated view")
-async def get_patent(number: str, principal: CurrentPrincipal, deps: Deps) -> PatentRead:
+async def get_patent(
+    number: Annotated[
+        str,
+        Path(
+            description="Application number with its check digit, e.g. 201310699744.2",
+            examples=["201310699744.2"],
+            json_schema_extra={"pattern": APPLICATION_NUMBER_PATTERN},
+        ),
+    ],
+    principal: CurrentPrincipal,
+    deps: Deps,
+) -> PatentRead:
     try:
         number = normalize_application_number(number)
     except ValueError as exc:
