@@ -259,7 +259,7 @@ async def test_a_number_repeated_beyond_the_window_is_caught_by_the_store(
     assert (job["status"], job["created"], job["unchanged"], job["bad"]) == ("done", 20, 1, 2)
     reported = {e["row"]: e["problems"][0]["reason"] for e in await importer.errors_of("job", skip=0, limit=10)}
     assert reported[22] == "与第 19 行的申请号相同 / the same number as row 19"
-    assert reported[24].startswith("already recorded with other data")
+    assert reported[24].startswith("已建档且数据不同，请用更正功能修改 / already recorded with other data")
 
 
 async def test_a_chunk_recorded_but_never_inserted_is_inserted_when_written_again(

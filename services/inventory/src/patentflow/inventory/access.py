@@ -44,7 +44,8 @@ def is_school_reviewer_of(principal: Principal, state: dict[str, Any]) -> bool:
 
 
 def may_read(principal: Principal, state: dict[str, Any]) -> bool:
-    """Its institution (and those above it), its inventors and its school's reviewers."""
+    """Its institution, its province's office and the platform's administrators, its inventors and its school's
+    reviewers. Ministries follow their institutions through the registry and coverage, not patent by patent."""
     owner = state["patent"]["owner"]
     return (
         principal.may_see(institution=owner["credit_code"], province=owner["province"])
@@ -59,7 +60,8 @@ def may_fill(principal: Principal, state: dict[str, Any]) -> bool:
 
 
 def may_review_as_school(principal: Principal, state: dict[str, Any]) -> bool:
-    """The school's reviewer; the institution's administrator stands in where no school is named."""
+    """The school's reviewer; the institution's administrator may always stand in (and must, where no school
+    is named)."""
     return is_school_reviewer_of(principal, state) or principal.acts_for_institution(_owner(state))
 
 
