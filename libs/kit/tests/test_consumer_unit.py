@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pymongo.errors import AutoReconnect
+from pymongo.errors import AutoReconnect, ConnectionFailure
 
 from patentflow.kit.cloudevents import EventMeta, ReceivedEvent
 from patentflow.kit.consumer import ReliableConsumer, ReplayReport, RetryPolicy
@@ -490,3 +490,47 @@ async def test_a_command_that_keeps_losing_the_race_is_refused_as_a_concurrent_m
 
     assert caught.value.reason.code is ReasonCode.CONCURRENT_MODIFICATION
     assert Racing.writes == 5
+
+
+# --- batches -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_batch_applies_each_aggregate_in_order_and_aggregates_side_by_side(h: Harness) -> None:
+    running: list[str] = []
+    overlapped: list[bool] = []
+    seen: list[str] = []
+
+    async def handler(event: ReceivedEvent) -> None:
+        running.append(event.meta.subject)
+        overlapped.append(len(set(running)) > 1)
+        await asyncio.sleep(0.01)
+        seen.append(event.meta.id)
+        running.remove(event.meta.subject)
+
+    h.consumer.handler = handler
+    batch = [_record(s, f"{s.lower()}-{n}", n) for n in (1, 2, 3) for s in ("A", "B", "C")]
+    await h.consumer.handle_batch(batch)
+
+    for subject in "abc":
+        assert [e for e in seen if e.startswith(subject)] == [f"{subject}-1", f"{subject}-2", f"{subject}-3"]
+    assert any(overlapped)  # aggregates did not wait for each other
+    assert len(seen) == 9
+
+
+@pytest.mark.asyncio
+async def test_a_failing_event_in_a_batch_parks_its_aggregate_and_the_rest_of_the_batch_goes_on(h: Harness) -> None:
+    h.handler.failing = {"A"}
+    await h.consumer.handle_batch([_record("A", "a-1"), _record("B", "b-1"), _record("A", "a-2", 2)])
+    assert h.handler.applied == ["b-1"]
+    assert [(d["event_id"], d["status"]) for d in h.letters()] == [("a-1", "failed"), ("a-2", "parked")]
+
+
+@pytest.mark.asyncio
+async def test_an_outage_in_a_batch_raises_so_the_whole_batch_is_delivered_again(h: Harness) -> None:
+    h.handler.failing = {"B"}
+    h.handler.error = ConnectionFailure("store down")
+    with pytest.raises(ExceptionGroup) as raised:
+        await h.consumer.handle_batch([_record("A", "a-1"), _record("B", "b-1")])
+    assert raised.group_contains(ConnectionFailure)
+    assert h.letters() == []  # an outage is not the event's fault: nothing dead-lettered

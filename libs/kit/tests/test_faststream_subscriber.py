@@ -160,9 +160,9 @@ async def test_a_body_that_is_not_json_is_dead_lettered_not_redelivered() -> Non
 async def test_null_and_binary_header_values_are_parsed_and_the_original_record_kept() -> None:
     from aiokafka.structs import ConsumerRecord
     from faststream.kafka.message import KafkaAckableMessage
-    from faststream.kafka.parser import AioKafkaParser
+    from faststream.kafka.parser import AioKafkaBatchParser
 
-    from patentflow.kit.consumer import _tolerant_parser
+    from patentflow.kit.consumer import _tolerant_batch_parser
 
     record = ConsumerRecord(
         topic=TOPIC,
@@ -177,12 +177,14 @@ async def test_null_and_binary_header_values_are_parsed_and_the_original_record_
         serialized_value_size=2,
         headers=[("ce_id", b"e"), ("x-null", None), ("x-bin", b"\xff")],
     )
-    faststream_parser = AioKafkaParser(msg_class=KafkaAckableMessage, regex=None)
+    faststream_parser = AioKafkaBatchParser(msg_class=KafkaAckableMessage, regex=None)
+    batch = (record,)
 
     with pytest.raises(AttributeError):
-        await faststream_parser.parse_message(record)  # what FastStream alone does with a null header
-    parsed = await _tolerant_parser(record, faststream_parser.parse_message)
+        await faststream_parser.parse_batch(batch)  # what FastStream alone does with a null header
+    parsed = await _tolerant_batch_parser(batch, faststream_parser.parse_batch)
 
     assert parsed.headers["ce_id"] == "e"
     assert parsed.headers["x-null"] == ""
-    assert parsed.raw_message is record
+    assert parsed.raw_message is batch
+    assert parsed.raw_message[0] is record

@@ -65,6 +65,15 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class BatchPolicy:
+    """How many records one fetch brings, how long it waits for them, and how many aggregates apply at once."""
+
+    max_records: int = 500
+    wait_ms: int = 100
+    concurrency: int = 32
+
+
+@dataclass(frozen=True, slots=True)
 class ReplayReport:
     """What an operator's replay did."""
 
@@ -84,6 +93,7 @@ class ReliableConsumer:
     dead_letters: DeadLetterStore
     publisher: Publisher
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    batch: BatchPolicy = field(default_factory=lambda: BatchPolicy())
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
@@ -92,21 +102,46 @@ class ReliableConsumer:
         return dead_letter_topic(self.group)
 
     def subscribe(self, broker: KafkaBroker) -> None:
-        """Register with the broker. NACK_ON_ERROR: a record is committed only after ``handle`` returned."""
+        """Register with the broker, in batches. NACK_ON_ERROR: a batch is committed only after ``handle_batch``
+        returned, that is once every record's effect or dead letter is stored; an error rewinds the batch."""
 
-        async def on_message(message: KafkaMessage) -> None:
-            await self.handle(message.raw_message)
-            self._record_lag(message.raw_message)
+        async def on_batch(message: KafkaMessage) -> None:
+            raw = message.raw_message
+            records = tuple(raw) if isinstance(raw, tuple | list) else (raw,)
+            await self.handle_batch(records)
+            for record in _last_per_partition(records):
+                self._record_lag(record)
 
         broker.subscriber(
             *self.topics,
             group_id=self.group,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
-            max_poll_records=200,
-            parser=_tolerant_parser,
-            decoder=_raw_body,
-        )(on_message)
+            batch=True,
+            max_records=self.batch.max_records,
+            batch_timeout_ms=self.batch.wait_ms,
+            parser=_tolerant_batch_parser,
+            decoder=_raw_bodies,
+        )(on_batch)
+
+    async def handle_batch(self, records: Sequence[Any]) -> None:
+        """Apply one fetched batch: the records of one aggregate (Kafka key) in their order, aggregates side by side
+        (at most ``batch.concurrency`` at once). Returns once every effect or dead letter is stored. An outage of the
+        store or broker raises, and the whole batch is delivered again: what was applied is dropped as a repeat."""
+        groups: dict[Any, list[Any]] = {}
+        for record in records:
+            groups.setdefault(record.key or (record.topic, record.partition), []).append(record)
+        gate = asyncio.Semaphore(self.batch.concurrency)
+
+        async def in_order(group: list[Any]) -> None:
+            async with gate:
+                for record in group:
+                    await self.handle(record)
+
+        async with asyncio.TaskGroup() as tasks:  # the first failure cancels the others and is raised here
+            for group in groups.values():
+                tasks.create_task(in_order(group))
+        metrics.BATCH_SIZE.labels(group=self.group).observe(len(records))
 
     def _record_lag(self, record: Any) -> None:
         # The consumer knows each partition's high-water mark from its last fetch: lag costs no request.
@@ -275,19 +310,32 @@ class ReliableConsumer:
             return ReplayReport(subject, done, 0)
 
 
-async def _tolerant_parser(record: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+async def _tolerant_batch_parser(records: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
     """FastStream decodes every header as UTF-8 before our code runs; a null or undecodable value would fail the
-    record outside any handler (neither acked nor dead-lettered). Parse a sanitized copy, keep the original."""
+    batch outside any handler (neither acked nor dead-lettered). Parse sanitized copies, keep the originals."""
+    batch = tuple(records) if isinstance(records, tuple | list) else (records,)
+    safe = tuple(_sanitized(record) for record in batch)
+    parsed = await original(safe if isinstance(records, tuple | list) else safe[0])
+    parsed.raw_message = records
+    return parsed
+
+
+def _sanitized(record: Any) -> Any:
     headers = list(record.headers or ())
     safe = [(name, _utf8_or_empty(value)) for name, value in headers]
     if safe == headers:
-        return await original(record)
+        return record
     copy = dataclasses.replace(record, headers=safe)
     if hasattr(record, "consumer"):
         copy.consumer = record.consumer
-    parsed = await original(copy)
-    parsed.raw_message = record
-    return parsed
+    return copy
+
+
+def _last_per_partition(records: Sequence[Any]) -> list[Any]:
+    last: dict[tuple[str, int], Any] = {}
+    for record in records:
+        last[record.topic, record.partition] = record
+    return list(last.values())
 
 
 def _utf8_or_empty(value: bytes | None) -> bytes:
@@ -300,9 +348,9 @@ def _utf8_or_empty(value: bytes | None) -> bytes:
     return value
 
 
-async def _raw_body(message: Any) -> bytes:
+async def _raw_bodies(message: Any) -> Any:
     """No JSON decoding in FastStream: a bad body must reach ``parse_event`` and be dead-lettered, not looped."""
-    return bytes(message.body)
+    return message.body
 
 
 class _Stored(Exception):

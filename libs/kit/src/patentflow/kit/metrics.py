@@ -15,3 +15,9 @@ OUTBOX_BACKLOG = Gauge("patentflow_outbox_backlog", "Aggregates with events not 
 CONSUMER_LAG = Gauge(
     "patentflow_consumer_lag", "Records behind the end of a partition", ["group", "topic", "partition"]
 )
+BATCH_SIZE = Histogram(
+    "patentflow_consumer_batch_records",
+    "Records a consumer applied per fetched batch",
+    ["group"],
+    buckets=(1, 5, 20, 50, 100, 200, 500, 1000),
+)

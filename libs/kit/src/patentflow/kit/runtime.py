@@ -26,7 +26,7 @@ from patentflow.kit import admin, health, metrics
 from patentflow.kit.aggregates import AggregateStore
 from patentflow.kit.auth import AuthenticationGate
 from patentflow.kit.clock import Clock
-from patentflow.kit.consumer import ConsumerSpec, ReliableConsumer, RetryPolicy
+from patentflow.kit.consumer import BatchPolicy, ConsumerSpec, ReliableConsumer, RetryPolicy
 from patentflow.kit.deadletters import DeadLetterStore
 from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.http import RequestContextMiddleware, install_error_handlers
@@ -193,7 +193,10 @@ def create_service_app(
     )
     for spec in service.consumers:
         group = f"patentflow.{settings.service_name}.{spec.name}"
-        consumer = ReliableConsumer(group, spec.topics, spec.handler, runtime.dead_letters, publisher, policy)
+        batch = BatchPolicy(
+            settings.consumer_batch_records, settings.consumer_batch_wait_ms, settings.consumer_concurrency
+        )
+        consumer = ReliableConsumer(group, spec.topics, spec.handler, runtime.dead_letters, publisher, policy, batch)
         consumer.subscribe(runtime.broker)
         runtime.consumers.append(consumer)
     if service.outbox:

@@ -54,6 +54,9 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_seconds: float = Field(0.2, ge=0, description="First retry delay; doubles each attempt")
     consumer_backoff_max_seconds: float = Field(5.0, ge=0)
     consumer_transient_retry_seconds: float = Field(2.0, ge=0, description="Wait before redelivery after an outage")
+    consumer_batch_records: int = Field(500, ge=1, le=10_000, description="Records one fetch brings at most")
+    consumer_batch_wait_ms: int = Field(100, ge=1, description="How long a fetch waits for records to arrive")
+    consumer_concurrency: int = Field(32, ge=1, description="Aggregates of one batch applied at once")
 
     http_max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body of a command or query")
     http_max_upload_bytes: int = Field(

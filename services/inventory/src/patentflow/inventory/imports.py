@@ -18,7 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from patentflow.inventory import domain, institutions
 from patentflow.inventory.rows import Problem, parse_row
-from patentflow.inventory.tabular import HEADER_OF, FormatError, Limits, rows
+from patentflow.inventory.tabular import HEADER_OF, FormatError, Limits, check_structure, rows
 from patentflow.kit.aggregates import AggregateStore
 from patentflow.kit.bulk import BulkCreator
 from patentflow.kit.decisions import CommandContext, Decision
@@ -46,11 +46,6 @@ async def _gathered(items: Sequence[T], call: Callable[[T], Coroutine[Any, Any, 
     for start in range(0, len(items), LOOKUPS_IN_FLIGHT):
         results.extend(await asyncio.gather(*(call(i) for i in items[start : start + LOOKUPS_IN_FLIGHT])))
     return results
-
-
-def _read_through(path: Path, filename: str, limits: Limits) -> None:
-    for _ in rows(path, filename, limits):
-        pass
 
 
 def _stable(patent: dict[str, Any]) -> dict[str, Any]:
@@ -145,7 +140,7 @@ class Importer:
             owner = institutions.owner_of(await self.registry.get(job["institution"]), job["institution"], None)
             # The file's structure is read through once before anything is written: a file refused as a whole
             # (a column it may not have, past a limit, not text) leaves no half of itself behind.
-            await asyncio.to_thread(_read_through, path, job["filename"], self.limits)
+            await asyncio.to_thread(check_structure, path, job["filename"], self.limits)
             totals = await self._rows(import_id, path, job, owner)
             seconds = time.perf_counter() - started
             await self._update(

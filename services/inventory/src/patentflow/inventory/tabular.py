@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from patentflow.contracts.standard_format import COLUMNS, HEADER_OF, IGNORED_COLUMNS, REQUIRED
 
-__all__ = ["COLUMNS", "HEADER_OF", "REQUIRED", "FormatError", "Limits", "Row", "rows"]
+__all__ = ["COLUMNS", "HEADER_OF", "REQUIRED", "FormatError", "Limits", "Row", "check_structure", "rows"]
 
 
 class FormatError(ValueError):
@@ -108,6 +108,8 @@ def _header(names: list[Any], limits: Limits) -> list[str | None]:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -129,6 +131,58 @@ def rows(path: Path, filename: str, limits: Limits | None = None) -> Iterator[Ro
         yield from _csv_rows(path, limits)
     else:
         raise FormatError("标准格式为 .csv（UTF-8 或 GBK）或 .xlsx 文件 / the standard format is a .csv or .xlsx file")
+
+
+def check_structure(path: Path, filename: str, limits: Limits | None = None) -> None:
+    """Raise FormatError if the file as a whole cannot be imported, reading no more than its structure needs: a
+    CSV through once (its parser, its rows, its encoding), an .xlsx by its header."""
+    limits = limits or Limits()
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        _check_excel(path, limits)
+        return
+    if not filename.lower().endswith((".csv", ".txt")):
+        raise FormatError("标准格式为 .csv（UTF-8 或 GBK）或 .xlsx 文件 / the standard format is a .csv or .xlsx file")
+    csv.field_size_limit(max(limits.max_cell_chars * 4, 1 << 16))
+    number = 1
+    try:
+        with path.open("r", encoding=_encoding(path), newline="", errors="strict") as handle:
+            reader = csv.reader(handle)
+            try:
+                _header(next(reader), limits)
+            except StopIteration:
+                raise FormatError("文件是空的 / the file is empty") from None
+            for number, _ in enumerate(reader, start=2):
+                if number - 1 > limits.max_rows:
+                    _counted(limits, number)
+    except csv.Error as exc:
+        raise _unreadable_csv(number, exc) from exc
+    except UnicodeDecodeError as exc:
+        raise _not_text(number) from exc
+
+
+def _check_excel(path: Path, limits: Limits) -> None:
+    book = _open_book(path, limits)
+    try:
+        sheet = book.worksheets[0]
+        try:
+            _header(list(next(sheet.iter_rows(values_only=True, max_col=limits.max_columns + 1))), limits)
+        except StopIteration:
+            raise FormatError("工作表是空的 / the sheet is empty") from None
+    finally:
+        book.close()
+
+
+def _unreadable_csv(number: int, exc: Exception) -> FormatError:
+    return FormatError(
+        f"第 {number + 1} 行附近无法按 CSV 读取（{exc}）：一个字段过长或引号不成对 / "
+        f"row {number + 1} cannot be read as CSV ({exc}): a field too long or a quote unbalanced"
+    )
+
+
+def _not_text(number: int) -> FormatError:
+    return FormatError(
+        f"第 {number + 1} 行附近的文字既不是 UTF-8 也不是 GBK / the text near row {number + 1} is neither UTF-8 nor GBK"
+    )
 
 
 def _row(number: int, header: list[str | None], cells: Sequence[Any], limits: Limits) -> Row | None:
@@ -192,18 +246,12 @@ def _csv_rows(path: Path, limits: Limits) -> Iterator[Row]:
                 if row is not None:
                     yield row
     except csv.Error as exc:
-        raise FormatError(
-            f"第 {number + 1} 行附近无法按 CSV 读取（{exc}）：一个字段过长或引号不成对 / "
-            f"row {number + 1} cannot be read as CSV ({exc}): a field too long or a quote unbalanced"
-        ) from exc
+        raise _unreadable_csv(number, exc) from exc
     except UnicodeDecodeError as exc:
-        raise FormatError(
-            f"第 {number + 1} 行附近的文字既不是 UTF-8 也不是 GBK / "
-            f"the text near row {number + 1} is neither UTF-8 nor GBK"
-        ) from exc
+        raise _not_text(number) from exc
 
 
-def _excel_rows(path: Path, limits: Limits) -> Iterator[Row]:
+def _open_book(path: Path, limits: Limits) -> Any:
     from openpyxl import load_workbook
 
     try:
@@ -217,9 +265,13 @@ def _excel_rows(path: Path, limits: Limits) -> Iterator[Row]:
             f"it unpacks to {unpacked >> 20} MB, more than {limits.max_unpacked_bytes >> 20} MB"
         )
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
         raise FormatError(f"不是可读的 .xlsx 文件 / not a readable .xlsx file: {exc}") from exc
+
+
+def _excel_rows(path: Path, limits: Limits) -> Iterator[Row]:
+    book = _open_book(path, limits)
     try:
         sheet = book.worksheets[0]
         values = sheet.iter_rows(values_only=True, max_col=limits.max_columns + 1)
