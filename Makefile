@@ -30,7 +30,8 @@ test-unit: install ## fast tests only (no broker, no store)
 test-e2e: install ## end-to-end tests only
 	$(PY) -m pytest -m e2e -v
 
-bench: install ## benchmarks: 100 000-row import end to end (rows/s, peak memory) against the raw store rate
+bench: install ## benchmarks: consumer events/s against raw rates; 100 000-row import (rows/s, memory), then again
+	$(PY) bench/consumer_bench.py
 	$(PY) bench/import_bench.py
 
 lint: install ## ruff, formatting, mypy, import boundaries, contract drift

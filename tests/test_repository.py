@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTSIDE = re.compile(r"DOMAIN(-RULES)?\.md|DOMAIN-RULES|\.\./shared|shared/seeds")
+OUTSIDE = re.compile(r"DOMAIN(-RULES)?\.md|DOMAIN-RULES|ARCHITECTURE\.md|STYLE\.md|\.\./shared|shared/seeds")
 SECTION = re.compile(r"docs/domain\.md,? §(\d+)")
 
 

@@ -33,6 +33,8 @@ from patentflow.kit.outbox import Publisher
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[ReceivedEvent], Awaitable[None]]
+# Applies whole runs of events (one group per aggregate, in order) and returns the aggregates it applied.
+BatchHandler = Callable[[Sequence[Sequence[ReceivedEvent]]], Awaitable[set[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class ConsumerSpec:
     topics: Sequence[str]
     handler: Handler
     table: EventMap | None = None
+    batch_handler: BatchHandler | None = None
 
 
 # Failures of the infrastructure, not of the event: wait and let Kafka redeliver, never dead-letter.
@@ -94,6 +97,7 @@ class ReliableConsumer:
     publisher: Publisher
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     batch: BatchPolicy = field(default_factory=lambda: BatchPolicy())
+    batch_handler: BatchHandler | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
@@ -131,6 +135,9 @@ class ReliableConsumer:
         groups: dict[Any, list[Any]] = {}
         for record in records:
             groups.setdefault(record.key or (record.topic, record.partition), []).append(record)
+        if self.batch_handler is not None:
+            for key in await self._apply_together(groups):
+                del groups[key]
         gate = asyncio.Semaphore(self.batch.concurrency)
 
         async def in_order(group: list[Any]) -> None:
@@ -152,6 +159,47 @@ class ReliableConsumer:
         if highwater is not None:
             lag = max(highwater - record.offset - 1, 0)
             metrics.CONSUMER_LAG.labels(group=self.group, topic=record.topic, partition=str(record.partition)).set(lag)
+
+    async def _apply_together(self, groups: dict[Any, list[Any]]) -> list[Any]:
+        """The keys whose records the batch handler applied whole. Only well-formed events of aggregates nobody
+        parked go there; anything it does not take, or any failure but an outage, goes the per-event way."""
+        assert self.batch_handler is not None
+        runs: dict[Any, list[ReceivedEvent]] = {}
+        for key, group in groups.items():
+            try:
+                events = [
+                    parse_event(
+                        headers=r.headers or (),
+                        value=r.value,
+                        topic=r.topic,
+                        partition=r.partition,
+                        offset=r.offset,
+                        key=r.key,
+                    )
+                    for r in group
+                ]
+            except InvalidEnvelope:
+                continue
+            if len({e.meta.subject for e in events}) == 1 and not self.dead_letters.is_parked(
+                self.group, events[0].meta.subject
+            ):
+                runs[key] = events
+        if not runs:
+            return []
+        try:
+            applied = await self.batch_handler(list(runs.values()))
+        except TRANSIENT:
+            log.warning("store or broker unavailable; the batch will be redelivered", exc_info=True)
+            await asyncio.sleep(self.policy.transient_retry_seconds)
+            raise
+        except Exception:
+            log.warning("a batch could not be applied whole; applying it event by event", exc_info=True)
+            return []
+        done = [key for key, events in runs.items() if events[0].meta.subject in applied]
+        for key in done:
+            for event in runs[key]:
+                metrics.EVENTS_HANDLED.labels(group=self.group, type=event.meta.type, outcome="applied").inc()
+        return done
 
     async def handle(self, record: Any) -> None:
         """Apply one Kafka record; returns once its effect or its dead letter is stored."""

@@ -6,9 +6,12 @@ per aggregate, changed by the mappings of an :class:`~patentflow.kit.eventmap.Ev
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from patentflow.kit.cloudevents import ReceivedEvent
 from patentflow.kit.consumer import ConsumerSpec
@@ -74,6 +77,72 @@ class SequencedView:
         """The document of one aggregate (exactly ``{_id}``: the one filter FerretDB indexes)."""
         return await self.collection.find_one({"_id": aggregate_id})
 
+    async def apply_batch(self, groups: Sequence[Sequence[ReceivedEvent]]) -> set[str]:
+        """Apply whole runs of events, one store write per aggregate, and all new aggregates in one insert.
+
+        Each group holds one aggregate's events of one fetch, in order. A group is taken here only if its events
+        come from one stream with consecutive sequences and map to plain ``$set`` updates; then its updates merge
+        into one. New aggregates (first sequence 1) are inserted together; the others are each one guarded update.
+        Returns the aggregates applied; the rest (a repeat, a gap, a document that already exists) the caller
+        applies event by event, which sorts them out exactly as for a single event.
+        """
+        new: dict[str, Document] = {}
+        later: list[tuple[str, Document, Document]] = []
+        for events in groups:
+            merged = self._merged(events)
+            if merged is None:
+                continue
+            subject, field, first, last, values = merged
+            if first == 1:
+                doc: Document = {"_id": subject}
+                for path, value in values.items():
+                    _set_path(doc, path, value)
+                _set_path(doc, field, last)
+                new[subject] = doc
+            else:
+                later.append((subject, {field: first - 1}, {"$set": {**values, field: last}}))
+        applied: set[str] = set()
+        if new:
+            try:
+                await self.collection.insert_many(list(new.values()), ordered=False)
+                applied.update(new)
+            except BulkWriteError as exc:
+                docs = list(new.values())
+                taken = {docs[error["index"]]["_id"] for error in exc.details.get("writeErrors", [])}
+                applied.update(set(new) - taken)
+        writes = self.writes or _COMPOUND
+        results = await asyncio.gather(
+            *(writes.update_if(self.collection, subject, guard, update) for subject, guard, update in later)
+        )
+        applied.update(subject for (subject, _, _), done in zip(later, results, strict=True) if done)
+        return applied
+
+    def _merged(self, events: Sequence[ReceivedEvent]) -> tuple[str, str, int, int, Document] | None:
+        streams = {stream_of(e) for e in events}
+        sequences = [e.meta.sequence for e in events]
+        if len(streams) != 1 or sequences != list(range(sequences[0], sequences[0] + len(sequences))):
+            return None
+        values: Document = {}
+        for event in events:
+            update = self.table.update_for(event)
+            if set(update) - {"$set"}:
+                return None  # not a plain $set: applied one by one
+            values.update(update.get("$set", {}))
+        if any(
+            other != path and (other.startswith(path + ".") or path.startswith(other + "."))
+            for path in values
+            for other in values
+        ):
+            return None  # a path and its parent in one merge: their order matters
+        return events[0].meta.subject, f"seq.{streams.pop()}", sequences[0], sequences[-1], values
+
     def consumer(self) -> ConsumerSpec:
-        """The consumer that keeps this view."""
-        return ConsumerSpec(self.table.name, self.table.topic_names, self.apply, self.table)
+        """The consumer that keeps this view (event by event, or whole runs per batch)."""
+        return ConsumerSpec(self.table.name, self.table.topic_names, self.apply, self.table, self.apply_batch)
+
+
+def _set_path(doc: Document, path: str, value: Any) -> None:
+    parts = path.split(".")
+    for part in parts[:-1]:
+        doc = doc.setdefault(part, {})
+    doc[parts[-1]] = value

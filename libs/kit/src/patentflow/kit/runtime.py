@@ -196,7 +196,9 @@ def create_service_app(
         batch = BatchPolicy(
             settings.consumer_batch_records, settings.consumer_batch_wait_ms, settings.consumer_concurrency
         )
-        consumer = ReliableConsumer(group, spec.topics, spec.handler, runtime.dead_letters, publisher, policy, batch)
+        consumer = ReliableConsumer(
+            group, spec.topics, spec.handler, runtime.dead_letters, publisher, policy, batch, spec.batch_handler
+        )
         consumer.subscribe(runtime.broker)
         runtime.consumers.append(consumer)
     if service.outbox:

@@ -1,6 +1,6 @@
 """Kafka and a MongoDB-compatible store for tests: from the environment, else testcontainers, else local processes.
 
-Order (ARCHITECTURE.md › Infrastructure): ``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URL`` when both are set; else
+Order (README.md, "Commands"): ``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URL`` when both are set; else
 containers when a Docker engine answers; else the local infrastructure (``patentflow.localinfra``) started on free
 ports in a throw-away data directory, so a running ``make run`` is never disturbed.
 """
