@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 import tempfile
 import time
@@ -81,8 +80,14 @@ TOPIC = Topic(f"bench.consumer.{uuid.uuid4().hex[:6]}", topics.Service.INVENTORY
 
 
 async def _consume(
-    settings: ServiceSettings, mongo: AsyncMongoClient[dict[str, Any]], total: int, batch: BatchPolicy
+    settings: ServiceSettings,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    total: int,
+    batch: BatchPolicy,
+    *,
+    whole: bool = True,
 ) -> float:
+    """Events/s of the projection's patent view fed through a ReliableConsumer until ``total`` are applied."""
     db = mongo[f"bench_consumer_{uuid.uuid4().hex[:6]}"]
     writes = GuardedWrites()
     await writes.configure(mongo)
@@ -97,7 +102,15 @@ async def _consume(
         if applied >= total:
             done.set()
 
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, log_level=logging.WARNING)
+    async def counted_runs(groups: Any) -> set[str]:
+        nonlocal applied
+        taken = await view.apply_batch(groups)
+        applied += sum(len(g) for g in groups if g[0].meta.subject in taken)
+        if applied >= total:
+            done.set()
+        return taken
+
+    broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None)
     consumer = ReliableConsumer(
         f"bench-{uuid.uuid4().hex[:6]}",
         [TOPIC.name],
@@ -106,6 +119,7 @@ async def _consume(
         BrokerPublisher(broker),
         RetryPolicy(),
         batch,
+        counted_runs if whole else None,
     )
     consumer.subscribe(broker)
     started = time.perf_counter()
@@ -173,9 +187,12 @@ async def _run(kafka: str, mongodb_url: str, patents: int) -> dict[str, float]:
         "events": float(total),
         "plain aiokafka read + commit per fetch": await _plain_read(settings, total),
         "bulk insert into the store (insert_many of 1000)": await _bulk_insert(mongo, total),
-        "projection consumer, batches of 500": await _consume(settings, mongo, total, BatchPolicy()),
-        "projection consumer, one record at a time": await _consume(
-            settings, mongo, min(total, 2000), BatchPolicy(max_records=1, concurrency=1)
+        "projection consumer: batches, runs applied whole": await _consume(settings, mongo, total, BatchPolicy()),
+        "projection consumer: batches, event by event": await _consume(
+            settings, mongo, total, BatchPolicy(), whole=False
+        ),
+        "projection consumer: one record at a time (as before)": await _consume(
+            settings, mongo, min(total, 2000), BatchPolicy(max_records=1, concurrency=1), whole=False
         ),
     }
     await mongo.close()
