@@ -100,3 +100,18 @@ async def test_an_inventor_id_names_a_person_of_one_institution_only() -> None:
         assert (await service.http.get("/patents", headers=a_zhangsan)).json() == {"total": 0, "items": []}
         assert (await service.http.get(f"/patents/{number_}", headers=b_zhangsan)).status_code == 200
         assert (await service.http.get("/patents", headers=b_zhangsan)).json()["total"] == 1
+
+
+async def test_a_correction_sent_again_with_a_field_added_as_null_is_another_command() -> None:
+    async with inventory() as service:
+        body = patent_body(9, abstract="摘要")
+        number_ = body["application_number"]
+        assert (await service.http.post("/patents", json=body, headers=ADMIN_A)).status_code == 201
+        headers = {**ADMIN_A, "Idempotency-Key": "fix-9"}
+        first = await service.http.patch(f"/patents/{number_}", json={"title": "新名称"}, headers=headers)
+        assert first.status_code == 200
+        other = await service.http.patch(
+            f"/patents/{number_}", json={"title": "新名称", "abstract": None}, headers=headers
+        )
+        assert other.status_code == 409
+        assert other.json()["detail"]["reason"] == "IDEMPOTENCY_KEY_REUSED"

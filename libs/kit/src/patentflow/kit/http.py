@@ -129,10 +129,12 @@ class Call:
     request: Request
     response: Response
 
-    def actor(self, payload: Any = None) -> Actor:
-        """The caller and the command's context; ``payload`` (a body model or plain data) is fingerprinted."""
+    def actor(self, payload: Any = None, *, only_sent: bool = False) -> Actor:
+        """The caller and the command's context; ``payload`` (a body model or plain data) is fingerprinted, whole
+        or, for a partial update (``only_sent``), only the fields the caller sent: there an absent field and one
+        sent as null are different commands. (Fingerprints stored by earlier versions were made the same way.)"""
         if hasattr(payload, "model_dump"):
-            payload = payload.model_dump(mode="json", exclude_unset=True)
+            payload = payload.model_dump(mode="json", exclude_unset=only_sent)
         return Actor(self.principal, command_context(self.request, self.principal, payload or {}))
 
     def answer(self, outcome: Outcome) -> Document:

@@ -102,7 +102,7 @@ async def list_patents(
     "/{number}", response_model=PatentPublic, summary="Correct descriptive fields", description=IDEMPOTENCY_DOC
 )
 async def correct_patent(number: Number, body: PatentUpdate, call: CommandCall, deps: Deps) -> Answer:
-    return call.answer(await handlers.correct_patent(deps, call.actor(body), number, body.command()))
+    return call.answer(await handlers.correct_patent(deps, call.actor(body, only_sent=True), number, body.command()))
 
 
 @router.put(
