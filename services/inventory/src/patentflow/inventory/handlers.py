@@ -28,15 +28,30 @@ from patentflow.kit.principal import Principal
 from patentflow.kit.usecase import Actor, Rule
 
 Decide = Callable[[Aggregate], Decision]
+Step = Callable[..., Decision]  # a domain function: (current, *command, by=…, today=…) -> Decision
 NO_PATENT = "no such patent"
 NO_INSTITUTION = "no such institution"
 
 
 async def _on_patent(
-    deps: InventoryDeps, actor: Actor, number: str, may_act: Rule, decide: Decide, may_read: Rule = access.may_read
+    deps: InventoryDeps,
+    actor: Actor,
+    number: str,
+    may_act: Rule,
+    step: Step,
+    *args: Any,
+    may_read: Rule = access.may_read,
 ) -> Outcome:
+    """Run the domain's ``step(current, *args, by=…, today=…)`` on a patent, access checked."""
+    today = deps.clock.today()
     return await usecase.run(
-        deps.patents, number, actor, may_read=may_read, may_act=may_act, decide=decide, missing=NO_PATENT
+        deps.patents,
+        number,
+        actor,
+        may_read=may_read,
+        may_act=may_act,
+        missing=NO_PATENT,
+        decide=lambda current: step(current, *args, by=actor.by, today=today),
     )
 
 
@@ -62,54 +77,27 @@ async def patent(deps: InventoryDeps, principal: Principal, number: str) -> dict
 
 async def correct_patent(deps: InventoryDeps, actor: Actor, number: str, command: CorrectPatent) -> Outcome:
     """Correct descriptive fields (the institution's administrator)."""
-    today = deps.clock.today()
-    return await _on_patent(
-        deps,
-        actor,
-        number,
-        access.may_act_as_institution,
-        lambda cur: domain.correct_patent(cur, command, by=actor.by, today=today),
-    )
+    return await _on_patent(deps, actor, number, access.may_act_as_institution, domain.correct_patent, command)
 
 
 async def fill_inventory(deps: InventoryDeps, actor: Actor, number: str, record: InventoryRecord) -> Outcome:
     """Fill in the inventory record (its inventors, or the institution's administrator)."""
-    today = deps.clock.today()
-    return await _on_patent(
-        deps, actor, number, access.may_fill, lambda cur: domain.fill_inventory(cur, record, by=actor.by, today=today)
-    )
+    return await _on_patent(deps, actor, number, access.may_fill, domain.fill_inventory, record)
 
 
 async def submit(deps: InventoryDeps, actor: Actor, number: str) -> Outcome:
     """Submit the record for school review."""
-    today = deps.clock.today()
-    return await _on_patent(
-        deps, actor, number, access.may_fill, lambda cur: domain.submit(cur, by=actor.by, today=today)
-    )
+    return await _on_patent(deps, actor, number, access.may_fill, domain.submit)
 
 
 async def approve_by_school(deps: InventoryDeps, actor: Actor, number: str) -> Outcome:
     """The school's review approves the record."""
-    today = deps.clock.today()
-    return await _on_patent(
-        deps,
-        actor,
-        number,
-        access.may_review_as_school,
-        lambda cur: domain.approve_by_school(cur, by=actor.by, today=today),
-    )
+    return await _on_patent(deps, actor, number, access.may_review_as_school, domain.approve_by_school)
 
 
 async def approve_by_institution(deps: InventoryDeps, actor: Actor, number: str) -> Outcome:
     """The institution's review approves the record into the conversion pool."""
-    today = deps.clock.today()
-    return await _on_patent(
-        deps,
-        actor,
-        number,
-        access.may_act_as_institution,
-        lambda cur: domain.approve_by_institution(cur, by=actor.by, today=today),
-    )
+    return await _on_patent(deps, actor, number, access.may_act_as_institution, domain.approve_by_institution)
 
 
 def _may_return(principal: Principal, state: dict[str, Any]) -> bool:
@@ -120,46 +108,31 @@ def _may_return(principal: Principal, state: dict[str, Any]) -> bool:
 
 async def return_record(deps: InventoryDeps, actor: Actor, number: str, reason: str) -> Outcome:
     """The reviewer at the record's stage returns it for revision."""
-    today = deps.clock.today()
-    return await _on_patent(
-        deps, actor, number, _may_return, lambda cur: domain.return_record(cur, reason, by=actor.by, today=today)
-    )
+    return await _on_patent(deps, actor, number, _may_return, domain.return_record, reason)
 
 
 async def withdraw(deps: InventoryDeps, actor: Actor, number: str, reason: str) -> Outcome:
     """The institution takes the patent out of the pool."""
-    today = deps.clock.today()
-    return await _on_patent(
-        deps,
-        actor,
-        number,
-        access.may_act_as_institution,
-        lambda cur: domain.withdraw(cur, reason, by=actor.by, today=today),
-    )
+    return await _on_patent(deps, actor, number, access.may_act_as_institution, domain.withdraw, reason)
 
 
 async def change_legal_status(deps: InventoryDeps, actor: Actor, number: str, change: ChangeLegalStatus) -> Outcome:
     """Record a legal status from the register (the register's integrator, or the institution itself)."""
-    today = deps.clock.today()
     return await _on_patent(
         deps,
         actor,
         number,
         access.may_record_legal_status,
-        lambda cur: domain.change_legal_status(cur, change, by=actor.by, today=today),
+        domain.change_legal_status,
+        change,
         may_read=access.may_see_for_the_register,
     )
 
 
 async def record_justification(deps: InventoryDeps, actor: Actor, number: str, justification: str) -> Outcome:
     """Record why a state-funded patent is not implemented."""
-    today = deps.clock.today()
     return await _on_patent(
-        deps,
-        actor,
-        number,
-        access.may_act_as_institution,
-        lambda cur: domain.record_justification(cur, justification, by=actor.by, today=today),
+        deps, actor, number, access.may_act_as_institution, domain.record_justification, justification
     )
 
 
