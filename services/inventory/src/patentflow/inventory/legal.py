@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from patentflow.contracts.events.common import PatentType
 from patentflow.contracts.events.inventory_enums import LegalStatus
@@ -29,6 +30,7 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+@lru_cache(maxsize=1 << 14)  # pure; a batch import asks it several times per row for few distinct dates
 def expiry_date(patent_type: PatentType, filing_date: date) -> date:
     """Last day of protection: the day before the anniversary of the filing date (term compensation aside)."""
     end = add_years(filing_date, term_years(patent_type, filing_date))

@@ -100,17 +100,24 @@ class PatentCreate(BaseModel):
 
     def command(self) -> RecordPatent:
         """The domain's command."""
-        fields = self.model_dump(
-            exclude={"patent_type", "ipc_secondary", "co_owners", "inventors", "inventor_ids", "state_funding"}
-        )
+        # Field by field rather than through model_dump: a batch import builds one per row.
         return RecordPatent(
-            **fields,
-            patent_type=PatentType(patent_type_of(self.application_number)),
-            state_funding=self.state_funding,
+            application_number=self.application_number,
+            patent_type=self.patent_type or PatentType(patent_type_of(self.application_number)),
+            title=self.title,
+            ipc_main=self.ipc_main,
+            filing_date=self.filing_date,
+            owner_credit_code=self.owner_credit_code,
+            abstract=self.abstract,
             ipc_secondary=tuple(self.ipc_secondary),
+            grant_date=self.grant_date,
             co_owners=tuple(self.co_owners),
             inventors=tuple(self.inventors),
             inventor_ids=tuple(self.inventor_ids),
+            school_id=self.school_id,
+            state_funded=self.state_funded,
+            state_funding=self.state_funding,
+            source=self.source,
         )
 
 
@@ -196,9 +203,19 @@ class InventoryRecordInput(BaseModel):
 
     def command(self) -> InventoryRecord:
         """The domain's command."""
-        fields = self.model_dump(exclude={"conversion_intents", "industry_codes"})
         return InventoryRecord(
-            **fields, conversion_intents=tuple(self.conversion_intents), industry_codes=tuple(self.industry_codes)
+            conversion_intents=tuple(self.conversion_intents),
+            implementation_status=self.implementation_status,
+            trl=self.trl,
+            self_grade=self.self_grade,
+            trl_evidence=self.trl_evidence,
+            application_scenario=self.application_scenario,
+            industry_codes=tuple(self.industry_codes),
+            product=self.product,
+            advantages=self.advantages,
+            intended_price=self.intended_price,
+            contact_name=self.contact_name,
+            contact_phone=self.contact_phone,
         )
 
 

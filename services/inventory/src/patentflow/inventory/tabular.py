@@ -186,40 +186,43 @@ def _not_text(number: int) -> FormatError:
 
 
 def _row(number: int, header: list[str | None], cells: Sequence[Any], limits: Limits) -> Row | None:
-    problems: list[tuple[str, str]] = []
-    extra = [c for c in cells[len(header) :] if _text(c)]
-    if extra:
-        problems.append(
-            (
-                "",
-                f"该行有 {len(header) + len(extra)} 个值，表头只有 {len(header)} 列（引号不成对？）/ "
-                f"more values than columns (an unbalanced quote?)",
-            )
-        )
     values: dict[str, str] = {}
+    long: list[str] = []
+    broken: list[str] = []
     for field, cell in zip(header, cells, strict=False):
         if field is None:
             continue
-        text = _text(cell)
+        text = cell.strip() if type(cell) is str else _text(cell)
         if len(text) > limits.max_cell_chars:
-            problems.append(
-                (
-                    HEADER_OF[field],
-                    f"内容超过 {limits.max_cell_chars} 字 / longer than {limits.max_cell_chars} characters",
-                )
-            )
+            long.append(field)
             text = text[: limits.max_cell_chars]
-        elif field in SINGLE_LINE and ("\n" in text or "\r" in text):
-            problems.append(
-                (
-                    HEADER_OF[field],
-                    "含换行（引号不成对，吞并了后面的行？）/ a line break: an unbalanced "
-                    "quote that swallowed the next rows?",
-                )
-            )
+        elif ("\n" in text or "\r" in text) and field in SINGLE_LINE:
+            broken.append(field)
         values[field] = text
-    if not any(values.values()) and not problems:
-        return None
+    extra = len(cells) > len(header) and any(_text(c) for c in cells[len(header) :])
+    if not (long or broken or extra):
+        return Row(number, values) if any(values.values()) else None
+    problems: list[tuple[str, str]] = []
+    if extra:
+        count = len(header) + sum(1 for c in cells[len(header) :] if _text(c))
+        problems.append(
+            (
+                "",
+                f"该行有 {count} 个值，表头只有 {len(header)} 列（引号不成对？）/ "
+                "more values than columns (an unbalanced quote?)",
+            )
+        )
+    problems += [
+        (HEADER_OF[f], f"内容超过 {limits.max_cell_chars} 字 / longer than {limits.max_cell_chars} characters")
+        for f in long
+    ]
+    problems += [
+        (
+            HEADER_OF[f],
+            "含换行（引号不成对，吞并了后面的行？）/ a line break: an unbalanced quote that swallowed the next rows?",
+        )
+        for f in broken
+    ]
     return Row(number, values, tuple(problems))
 
 
