@@ -67,7 +67,7 @@ async def _raw_insert_rate(mongodb_url: str, path: Path) -> float:
         if patent.application_number in seen:
             continue  # the file repeats a number on purpose (a bad row)
         seen.add(patent.application_number)
-        decision = domain.record_patent(None, patent, owner, by="bench", today=today, inventory=record)
+        decision = domain.record_patent(None, patent, owner, by="bench", today=today, inventory=record, answer=False)
         chunk.append(store.new_document(patent.application_number, decision, ctx, bulk=mark))
         if len(chunk) == 1000:
             seconds, count, chunk = seconds + await flush(), count + len(chunk), []

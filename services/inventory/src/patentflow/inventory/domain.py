@@ -56,14 +56,15 @@ def public(number: str, version: int, state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _decide(current: Aggregate, state: dict[str, Any], events: list[DomainEvent], today: date) -> Decision:
+def _decide(
+    current: Aggregate, state: dict[str, Any], events: list[DomainEvent], today: date, *, answer: bool = True
+) -> Decision:
     """Close every change with the five-year rule, so the flag follows every relevant event."""
     state, flags = five_year.evaluate(current.id, state, today)
     events = [*events, *flags]
     version = current.version + (1 if events else 0)
-    return Decision(
-        state=state if events else current.state, events=events, response=public(current.id, version, state)
-    )
+    response = public(current.id, version, state) if answer else {}
+    return Decision(state=state if events else current.state, events=events, response=response)
 
 
 def check_dates(command: RecordPatent, today: date) -> None:
@@ -109,8 +110,11 @@ def record_patent(
     by: str,
     today: date,
     inventory: InventoryRecord | None = None,
+    answer: bool = True,
 ) -> Decision:
     """Record a new master record for a registered institution; an application number is recorded once.
+
+    ``answer=False`` for a batch import, whose rows nobody is answered about one by one: the answer is not built.
 
     The first event tells consumers the state they need (legal status as of ``today``, expiry), so none of them
     re-derives it. A batch import row may bring the inventory record along: then both are one change (two events,
@@ -140,7 +144,7 @@ def record_patent(
         filled = _filled(command.application_number, inventory, by)
         state["inventory"] = _inventory_state(filled)
         events.append(filled)
-    return _decide(Aggregate(command.application_number, 0, 0, {}), state, events, today)
+    return _decide(Aggregate(command.application_number, 0, 0, {}), state, events, today, answer=answer)
 
 
 def correct_patent(current: Aggregate, command: CorrectPatent, *, by: str, today: date) -> Decision:

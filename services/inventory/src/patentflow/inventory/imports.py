@@ -219,7 +219,7 @@ class Importer:
                             first_row.popitem(last=False)
                         try:
                             decision = domain.record_patent(
-                                None, patent, owner, by=ctx.principal, today=today, inventory=record
+                                None, patent, owner, by=ctx.principal, today=today, inventory=record, answer=False
                             )
                         except InvalidInput as invalid:
                             parsed = [(HEADER_OF.get(name, name), reason) for name, reason in invalid.problems]
