@@ -173,6 +173,7 @@ async def test_each_caller_reads_and_lists_its_scope_only() -> None:
         assert (await service.http.get("/patents", params={"province": "110000"}, headers=hunan)).json() == {
             "total": 0,
             "items": [],
+            "next_cursor": None,
         }
         enterprise = auth(Role.ENTERPRISE, enterprise=B)
         assert (await service.http.get("/patents", headers=enterprise)).json()["total"] == 0

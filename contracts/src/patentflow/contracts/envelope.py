@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
-from patentflow.contracts.topics import Topic
+from patentflow.contracts.topics import PATENTS, Topic
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -51,6 +51,14 @@ class DomainEvent(BaseModel):
     event_type: ClassVar[str]
     topic: ClassVar[Topic]
     subject_field: ClassVar[str]
+    # What the integrated timeline reads, declared rather than coded in the projection. ``patents_field`` names the
+    # field that holds the application number (or a tuple of them) the event is about; events of the patents topic
+    # are about their subject without saying so. ``encumbrance`` is the burden the event puts on (True) or lifts
+    # from (False) those patents, e.g. ("pledged", True), and ``holder_field`` the field naming who holds it (the
+    # bank of a pledge, the licensee of a licence), which is what such a holder's read scope is made of.
+    patents_field: ClassVar[str | None] = None
+    encumbrance: ClassVar[tuple[str, bool] | None] = None
+    holder_field: ClassVar[str | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -63,10 +71,21 @@ class DomainEvent(BaseModel):
             raise TypeError(f"{cls.__name__} needs a {TYPE_PREFIX}… event_type, a topic and a subject_field")
         if cls.subject_field not in cls.model_fields:
             raise TypeError(f"{cls.__name__}.subject_field names no field: {cls.subject_field!r}")
+        for declared in ("patents_field", "holder_field"):
+            name = getattr(cls, declared)
+            if name is not None and name not in cls.model_fields:
+                raise TypeError(f"{cls.__name__}.{declared} names no field: {name!r}")
         other = REGISTRY.get(cls.event_type)
         if other is not None and other.__qualname__ != cls.__qualname__:
             raise TypeError(f"{cls.event_type} is defined twice: {other.__qualname__} and {cls.__qualname__}")
         REGISTRY[cls.event_type] = cls
+
+    def patents(self) -> tuple[str, ...]:
+        """The application numbers this event is about, as the timeline files it (none for most other topics)."""
+        if self.patents_field is None:
+            return (self.subject(),) if self.topic is PATENTS else ()
+        value = getattr(self, self.patents_field)
+        return tuple(str(v) for v in value) if isinstance(value, tuple | list) else (str(value),)
 
     def subject(self) -> str:
         """The aggregate id this event belongs to."""

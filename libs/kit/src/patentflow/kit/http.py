@@ -17,6 +17,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.decisions import CommandContext, Document, Outcome, fingerprint
+from patentflow.kit.ratelimit import RateLimited, too_many_response
 from patentflow.kit.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from patentflow.kit.limits import safe_text
 from patentflow.kit.principal import Principal
@@ -83,6 +84,12 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, on_missing)
     app.add_exception_handler(Forbidden, on_forbidden)
     app.add_exception_handler(InvalidInput, on_invalid)
+
+    async def on_rate(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RateLimited)
+        return too_many_response(exc)
+
+    app.add_exception_handler(RateLimited, on_rate)
 
 
 def _bounded(error: Any) -> dict[str, Any]:

@@ -53,6 +53,7 @@ class Service(Generic[D]):
     consumers: Sequence[ConsumerSpec] = ()
     jobs: Sequence[PeriodicJob] = ()
     start: Callable[[], Awaitable[None]] | None = None  # indexes, recovery of interrupted work; runs once connected
+    stop: Callable[[], Awaitable[None]] | None = None  # closes what start opened; runs after the consumers stopped
 
 
 class Runtime:
@@ -243,6 +244,8 @@ def create_service_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await runtime.broker.stop()
+            if service.stop is not None:
+                await service.stop()
             await runtime.close()
             log.info("service stopped")
 

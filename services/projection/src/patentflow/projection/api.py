@@ -1,20 +1,35 @@
-"""The read-model API: the integrated patent view, filtered to what the caller's scope may see."""
+"""The read API of patents: one patent (by id, from the store), its timeline, listings and facets (the engine)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from patentflow.contracts.identifiers import normalize_application_number
 from patentflow.kit.auth import CurrentPrincipal
-from patentflow.kit.errors import NotFound
+from patentflow.kit.errors import InvalidInput, NotFound
 from patentflow.kit.mongo import Document
-from patentflow.kit.routing import APPLICATION_NUMBER_PATTERN, ServiceRouter, Skip
+from patentflow.kit.ratelimit import TOO_MANY
+from patentflow.kit.routing import APPLICATION_NUMBER_PATTERN, FORBIDDEN, ServiceRouter
+from patentflow.projection import queries, views
 from patentflow.projection.deps import Deps
+from patentflow.projection.facts import pid_of
+from patentflow.projection.filters import RATE_LIMITED, AsOf, CommonFilters, allowed, checked_as_of
 
-router = ServiceRouter(prefix="/patents", tags=["read models"])
+router = ServiceRouter(prefix="/patents", tags=["read models"], dependencies=[RATE_LIMITED])
+RESPONSES: dict[int | str, dict[str, Any]] = {**TOO_MANY, **FORBIDDEN}
+
+Number = Annotated[
+    str,
+    Path(
+        description="Application number with its check digit, e.g. 201310699744.2",
+        examples=["201310699744.2"],
+        json_schema_extra={"pattern": APPLICATION_NUMBER_PATTERN},
+    ),
+]
 
 
 class PatentRead(BaseModel):
@@ -33,10 +48,39 @@ class PatentRead(BaseModel):
 
 
 class PatentPage(BaseModel):
-    """A page of the integrated view."""
+    """A page of patents: the items, the cursor of the next page (none at the end) and how many match."""
 
+    items: list[dict[str, Any]]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; absent on the last one")
     total: int
-    items: list[PatentRead]
+
+
+class Facet(BaseModel):
+    """Counts of the caller's patents by one dimension."""
+
+    by: str
+    counts: list[dict[str, Any]]
+
+
+class TimelineEntry(BaseModel):
+    """One event about the patent."""
+
+    event_id: str
+    type: str
+    source: str
+    sequence: int
+    time: str
+    effective: str
+    actor: str | None
+    data: dict[str, Any]
+
+
+class Timeline(BaseModel):
+    """Every event any service published about the patent, in the order recorded, and its current encumbrances."""
+
+    application_number: str
+    encumbrances: list[str]
+    events: list[TimelineEntry]
 
 
 def _read(doc: Document) -> PatentRead:
@@ -54,46 +98,115 @@ def _read(doc: Document) -> PatentRead:
     )
 
 
-@router.get("/{number}", response_model=PatentRead, summary="One patent's integrated view")
-async def get_patent(
-    number: Annotated[
-        str,
-        Path(
-            description="Application number with its check digit, e.g. 201310699744.2",
-            examples=["201310699744.2"],
-            json_schema_extra={"pattern": APPLICATION_NUMBER_PATTERN},
-        ),
-    ],
-    principal: CurrentPrincipal,
-    deps: Deps,
-) -> PatentRead:
+def _number(number: str) -> str:
     try:
-        number = normalize_application_number(number)
+        return normalize_application_number(number)
     except ValueError as exc:
         raise NotFound("no such patent") from exc
-    doc = await deps.patents.get(number)
-    if doc is None or not principal.may_see(institution=doc["institution"], province=doc["province"]):
+
+
+SortKey = Literal[
+    "application_number",
+    "-application_number",
+    "filing_date",
+    "-filing_date",
+    "grant_date",
+    "-grant_date",
+    "updated_at",
+    "-updated_at",
+]
+
+
+@router.get("", response_model=PatentPage, summary="Patents the caller may see, by cursor", responses=RESPONSES)
+async def list_patents(
+    principal: CurrentPrincipal,
+    deps: Deps,
+    filters: CommonFilters,
+    as_of: AsOf = None,
+    sort: Annotated[SortKey, Query(description="Sort key; '-' in front for descending")] = "application_number",
+    cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    fields: Annotated[
+        str | None, Query(max_length=500, description=f"Comma-separated fields of {', '.join(queries.LIST_FIELDS)}")
+    ] = None,
+) -> PatentPage:
+    allowed(principal, queries.LISTING_ROLES)
+    chosen = _fields(fields)
+    day = checked_as_of(as_of, deps.clock.today())
+    try:
+        page = queries.page(principal, filters, sort=sort, cursor=cursor, limit=limit, fields=chosen, as_of=day)
+    except queries.BadCursor as exc:
+        raise InvalidInput(("cursor", str(exc)), location="query") from exc
+    items, next_cursor, total = await views.listing(deps.engine, page, limit)
+    return PatentPage(items=items, next_cursor=next_cursor, total=total)
+
+
+def _fields(fields: str | None) -> tuple[str, ...]:
+    if not fields:
+        return tuple(queries.LIST_FIELDS)
+    chosen = tuple(dict.fromkeys(f.strip() for f in fields.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in queries.LIST_FIELDS]
+    if unknown or not chosen:
+        raise InvalidInput(
+            ("fields", f"unknown fields {unknown}; choose from {list(queries.LIST_FIELDS)}"), location="query"
+        )
+    return chosen
+
+
+@router.get(
+    "/facets", response_model=Facet, summary="Counts of the caller's patents by one dimension", responses=RESPONSES
+)
+async def facets(
+    principal: CurrentPrincipal,
+    deps: Deps,
+    filters: CommonFilters,
+    by: Annotated[Literal[tuple(queries.FACETS)], Query(description="The dimension")],  # type: ignore[valid-type]
+    as_of: AsOf = None,
+) -> Facet:
+    allowed(principal, queries.LISTING_ROLES)
+    day = checked_as_of(as_of, deps.clock.today())
+    counts = await views.rows_of(deps.engine, queries.facet(principal, filters, by, day))
+    return Facet(by=by, counts=counts)
+
+
+@router.get("/{number}", response_model=PatentRead, summary="One patent's integrated view", responses=TOO_MANY)
+async def get_patent(number: Number, principal: CurrentPrincipal, deps: Deps) -> PatentRead:
+    doc = await deps.patents.get(_number(number))
+    if doc is None or not await _visible(deps, principal, doc["_id"]):
         raise NotFound("no such patent")  # the same answer whether it is missing or not yours
     return _read(doc)
 
 
-@router.get("", response_model=PatentPage, summary="Patents the caller may see")
-async def list_patents(
-    principal: CurrentPrincipal,
-    deps: Deps,
-    province: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
-    institution: str | None = None,
-    skip: Skip = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> PatentPage:
-    scope = principal.listing_filter(institution_field="institution", province_field="province")
-    if scope is None:
-        return PatentPage(total=0, items=[])
-    query: Document = dict(scope)
-    for name, value in (("province", province), ("institution", institution)):
-        if value is not None:
-            if name in scope and scope[name] != value:
-                return PatentPage(total=0, items=[])
-            query[name] = value
-    total, docs = await deps.patents.page(query, skip=skip, limit=limit)
-    return PatentPage(total=total, items=[_read(d) for d in docs])
+async def _visible(deps: Any, principal: Any, number: str) -> bool:
+    # The engine decides, with the same scope as the listings (a ministry's, an inventor's, a bank's …).
+    where = queries.base(principal, queries.Filters(), None)
+    clause = queries.Clause(f"SELECT count(*) {where.sql} AND p.pid = ?", (*where.params, pid_of(number)))
+    return bool(await views.scalar(deps.engine, clause))
+
+
+@router.get("/{number}/timeline", response_model=Timeline, summary="Every event about one patent", responses=TOO_MANY)
+async def timeline(number: Number, principal: CurrentPrincipal, deps: Deps) -> Timeline:
+    normalized = _number(number)
+    if not await _visible(deps, principal, normalized):
+        raise NotFound("no such patent")
+    pid = pid_of(normalized)
+    _, rows = await deps.engine.query(
+        "SELECT id, type, source, seq, time, effective, actor, data FROM events WHERE pid = ? ORDER BY ord, id", (pid,)
+    )
+    _, encumbered = await deps.engine.query("SELECT encumbrances FROM live.patents WHERE pid = ?", (pid,))
+    entries = [
+        TimelineEntry(
+            event_id=r[0],
+            type=r[1],
+            source=r[2],
+            sequence=r[3],
+            time=r[4].isoformat() + "Z",
+            effective=r[5].isoformat(),
+            actor=r[6],
+            data=json.loads(r[7]),
+        )
+        for r in rows
+    ]
+    return Timeline(
+        application_number=normalized, encumbrances=list(encumbered[0][0]) if encumbered else [], events=entries
+    )

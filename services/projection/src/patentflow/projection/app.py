@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from patentflow.kit.runtime import Runtime, Service, create_service_app
-from patentflow.projection import api
+from patentflow.projection import api, engine_api, views_api
 from patentflow.projection.config import Settings
 from patentflow.projection.deps import ProjectionDeps, build
 
@@ -24,6 +24,6 @@ def create_app(
         title="patentflow projection",
         description="Cross-service read models and monitoring views (数据集成、监测统计).",
         build=deps,
-        routers=[api.router],
+        routers=[api.router, views_api.router, engine_api.router],
         runtime=runtime,
     )

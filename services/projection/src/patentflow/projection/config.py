@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
+
 from patentflow.kit.settings import ServiceSettings
+from patentflow.projection.reference import INDUSTRY_TABLE, TARGETS_FILE
 
 
 class Settings(ServiceSettings):
@@ -10,3 +15,18 @@ class Settings(ServiceSettings):
 
     service_name: str = "projection"
     http_port: int = 8006
+    engine_dir: Path | None = Field(
+        Path(".data/projection"),
+        description="Where the query engine keeps its DuckDB files (one per generation); empty: in memory only",
+    )
+    engine_instance: str = Field(
+        "main",
+        pattern=r"^[a-z0-9-]{1,40}$",
+        description="Name of this instance's engine: each instance of a cluster reads every partition in its own "
+        "consumer group (patentflow.projection.engine-<name>) and answers from its own copy",
+    )
+    engine_threads: int = Field(2, ge=1, le=64, description="DuckDB worker threads")
+    industry_table: Path = Field(INDUSTRY_TABLE, description="IPC subclass -> SEI / GB/T 4754 table (CSV)")
+    targets_file: Path = Field(TARGETS_FILE, description="Coverage deadlines, region targets and metrics (TOML)")
+    read_rate_per_second: float = Field(50.0, gt=0, description="Read requests per second per token")
+    read_burst: int = Field(100, ge=1, description="Read requests a token may send at once")

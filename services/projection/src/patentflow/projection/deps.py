@@ -1,4 +1,4 @@
-"""The projection's composition root: its read models, built once from the runtime, reached by routes."""
+"""The projection's composition root: its views, built once from the runtime, reached by routes."""
 
 from __future__ import annotations
 
@@ -7,25 +7,76 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from patentflow.contracts.events import EVENT_TYPES
+from patentflow.kit.clock import Clock
+from patentflow.kit.consumer import ConsumerSpec
+from patentflow.kit.kafka import connection_options
+from patentflow.kit.ratelimit import TokenBuckets
 from patentflow.kit.runtime import Runtime, Service, dependency
+from patentflow.projection.config import Settings
+from patentflow.projection.engine import Engine
+from patentflow.projection.facts import FACTS
+from patentflow.projection.generations import Generations
 from patentflow.projection.patents import COLLECTION, PatentView
+from patentflow.projection.reference import Targets, load_industries, load_targets
 
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectionDeps:
     """Everything the read-model API and the consumers need."""
 
-    patents: PatentView
+    patents: PatentView  # one document per patent in the store: the by-id view, fast on every store
+    generations: Generations  # the query engine serving now, and its rebuilds
+    targets: Targets
+    reads: TokenBuckets
+    clock: Clock
+    known_events: frozenset[str]  # names of the event types this platform version has
+
+    @property
+    def engine(self) -> Engine:
+        """The query engine serving now."""
+        return self.generations.handle.current
 
     async def start(self) -> None:
-        """Indexes of the views."""
+        """Indexes of the store's view; the engine's current tables from its rows on disk."""
         await self.patents.ensure_indexes()
+        await self.engine.start()
+
+    async def stop(self) -> None:
+        """Close the engine (a rebuild under way is abandoned)."""
+        await self.generations.stop()
 
 
 def build(runtime: Runtime) -> Service[ProjectionDeps]:
     """The projection's views from the runtime (no I/O), and the consumers that keep them."""
-    deps = ProjectionDeps(patents=PatentView(runtime.collection(COLLECTION), runtime.writes))
-    return Service(deps, consumers=[deps.patents.consumer()], start=deps.start)
+    settings = runtime.settings
+    assert isinstance(settings, Settings), "the projection runs with its own settings"
+    industries = load_industries(settings.industry_table)
+
+    def open_engine(path: object) -> Engine:
+        return Engine(path, industries=industries, threads=settings.engine_threads)  # type: ignore[arg-type]
+
+    def kafka() -> dict[str, object]:
+        return {"bootstrap_servers": settings.kafka_bootstrap_servers, **connection_options(settings)}
+
+    generations = Generations(settings.engine_dir, settings.engine_instance, FACTS.topic_names, open_engine, kafka)
+    deps = ProjectionDeps(
+        patents=PatentView(runtime.collection(COLLECTION), runtime.writes),
+        generations=generations,
+        targets=load_targets(settings.targets_file),
+        reads=TokenBuckets(settings.read_rate_per_second, settings.read_burst),
+        clock=runtime.clock,
+        known_events=frozenset(kind.__name__ for kind in EVENT_TYPES.values()),
+    )
+    handle = generations.handle
+    engine = ConsumerSpec(
+        f"{FACTS.name}-{settings.engine_instance}",
+        FACTS.topic_names,
+        handle.apply_one,
+        FACTS,
+        handle.apply_batch,
+    )
+    return Service(deps, consumers=[deps.patents.consumer(), engine], start=deps.start, stop=deps.stop)
 
 
 Deps = Annotated[ProjectionDeps, Depends(dependency(ProjectionDeps))]

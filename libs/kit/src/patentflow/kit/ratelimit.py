@@ -1,0 +1,77 @@
+"""Per-token rate limits for read APIs: a token bucket per bearer token, 429 with ``Retry-After`` when empty."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+
+TOO_MANY = {
+    429: {
+        "description": "Too many requests for this token; retry after the seconds in Retry-After",
+        "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+    }
+}
+
+
+class RateLimited(Exception):
+    """The caller's bucket is empty."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limit exceeded; retry after {retry_after:.2f} s")
+        self.retry_after = retry_after
+
+
+class TokenBuckets:
+    """``rate`` requests per second per key with bursts of ``burst``; at most ``keys`` buckets kept (LRU)."""
+
+    def __init__(self, rate: float, burst: int, *, keys: int = 100_000, now: Callable[[], float] = time.monotonic):
+        if rate <= 0 or burst < 1:
+            raise ValueError("a rate limit needs a positive rate and a burst of at least 1")
+        self.rate, self.burst, self.keys, self.now = rate, burst, keys, now
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, key: str) -> float:
+        """Take one request from ``key``'s bucket: 0 if allowed, else the seconds until one is available."""
+        now = self.now()
+        tokens, since = self._buckets.pop(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - since) * self.rate)
+        if tokens >= 1:
+            self._buckets[key] = (tokens - 1, now)
+            wait = 0.0
+        else:
+            self._buckets[key] = (tokens, now)
+            wait = (1 - tokens) / self.rate
+        while len(self._buckets) > self.keys:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+def limited_by(buckets: Callable[[Request], TokenBuckets | None]) -> Any:
+    """A route dependency charging each request to its bearer token (hashed; the token itself is not kept)."""
+
+    async def charge(request: Request) -> None:
+        found = buckets(request)
+        if found is None:
+            return
+        token = request.headers.get("authorization", "")
+        wait = found.take(hashlib.blake2b(token.encode(), digest_size=16).hexdigest())
+        if wait > 0:
+            raise RateLimited(wait)
+
+    return Depends(charge)
+
+
+def too_many_response(exc: RateLimited) -> JSONResponse:
+    """The 429 answer: Retry-After in whole seconds (at least 1), the exact wait in the body."""
+    return JSONResponse(
+        {"detail": str(exc), "retry_after_seconds": round(exc.retry_after, 3)},
+        status_code=429,
+        headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))},
+    )

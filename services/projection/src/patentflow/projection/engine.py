@@ -1,0 +1,312 @@
+"""The query engine: an embedded DuckDB that keeps every event's row (``facts.py``) and each patent's current facts.
+
+Two tables matter. ``events`` (on disk) is the timeline: one row per event and patent, unique by (event id, pid), so
+a redelivered event is dropped. ``live.patents`` (in memory) holds each patent's current facts, every column with
+the ``ord`` it comes from; a batch is folded into it by taking, column by column, the value with the greater ord.
+That fold is commutative and idempotent, so delivery order and repeats change nothing, and the table always equals
+what ``derive`` computes from the events alone. That is also how it is built at start-up (seconds for a million
+patents), and how a view "as of D" is answered: the same derivation over the rows whose effective day is <= D.
+
+DuckDB runs in threads here (it releases the GIL): writes one at a time, reads side by side on their own cursors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import structlog
+
+from patentflow.kit.cloudevents import ReceivedEvent
+from patentflow.projection.facts import INSTITUTION_FACTS, PATENT_FACTS, ROW_COLUMNS, rows_of
+
+log = structlog.get_logger(__name__)
+
+_ARROW = {
+    "VARCHAR": pa.string(),
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "TINYINT": pa.int8(),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+_SCHEMA = pa.schema([(name, _ARROW[kind]) for name, kind in ROW_COLUMNS])
+_PATENT_NAMES = [name for name, _ in PATENT_FACTS]
+_INSTITUTIONS_TOPIC = "patentflow.inventory.institutions"
+
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS events ("
+    + ", ".join(f"{name} {kind}" + (" NOT NULL" if name in ("id", "pid") else "") for name, kind in ROW_COLUMNS)
+    + ", PRIMARY KEY (id, pid))",
+    "CREATE TABLE IF NOT EXISTS engine_info (key VARCHAR PRIMARY KEY, value VARCHAR)",
+]
+
+
+def derive_sql(source: str = "events", columns: Sequence[str] = _PATENT_NAMES) -> str:
+    """Each patent's facts from the rows of ``source``: per column, the value of the row with the greatest ord."""
+    parts = ", ".join(
+        f"arg_max({c}, ord) FILTER (WHERE {c} IS NOT NULL) AS {c}, max(ord) FILTER (WHERE {c} IS NOT NULL) AS {c}_k"
+        for c in columns
+    )
+    return f"SELECT pid, {parts}, max(time) AS updated_at FROM {source} WHERE pid <> 0 GROUP BY pid"
+
+
+def encumbrances_sql(source: str = "events") -> str:
+    """Each patent's current encumbrances and their holders: per (burden, holder), the latest row says on or off."""
+    return (
+        "SELECT pid, coalesce(list(DISTINCT encumbrance ORDER BY encumbrance) FILTER (WHERE is_on), []) AS "
+        "encumbrances, coalesce(list(DISTINCT holder ORDER BY holder) FILTER (WHERE is_on AND holder IS NOT NULL),"
+        " []) AS holders FROM (SELECT pid, encumbrance, holder, arg_max(encumbered, ord) AS is_on "
+        f"FROM {source} WHERE pid <> 0 AND encumbrance IS NOT NULL GROUP BY pid, encumbrance, holder) GROUP BY pid"
+    )
+
+
+def institutions_sql(source: str = "events") -> str:
+    """Each institution's registry facts from its events in ``source``."""
+    parts = ", ".join(f"arg_max({c}, ord) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c, _ in INSTITUTION_FACTS)
+    return (
+        f"SELECT subject AS credit_code, {parts}, max(time) AS updated_at FROM {source} "
+        f"WHERE pid = 0 AND topic = '{_INSTITUTIONS_TOPIC}' GROUP BY subject"
+    )
+
+
+def current_sql(source: str = "events", columns: Sequence[str] = _PATENT_NAMES) -> str:
+    """Patents with their encumbrances, as ``live.patents`` holds them."""
+    return (
+        f"SELECT d.*, coalesce(e.encumbrances, []) AS encumbrances, coalesce(e.holders, []) AS holders "
+        f"FROM ({derive_sql(source, columns)}) d LEFT JOIN ({encumbrances_sql(source)}) e USING (pid)"
+    )
+
+
+def as_of_source(day: date) -> str:
+    """The rows that hold on ``day``: a replay of the events cut at that effective day."""
+    return f"(SELECT * FROM events WHERE effective <= DATE '{day.isoformat()}')"
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What one write did."""
+
+    rows: int
+    patents: int
+    seconds: float
+
+
+class Engine:
+    """One DuckDB database: ``path`` on disk (None: in memory, for tests) plus the in-memory current tables."""
+
+    def __init__(
+        self, path: Path | None, *, industries: Sequence[dict[str, str]] = (), threads: int = 2, readers: int = 4
+    ) -> None:
+        self.path = path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = duckdb.connect(str(path) if path is not None else ":memory:", config={"threads": threads})
+        for statement in _DDL:
+            self._db.execute(statement)
+        self._db.execute("ATTACH ':memory:' AS live")
+        self._load_reference(industries)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-write")
+        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="engine-read")
+        self._local = threading.local()
+        self.write_lock = asyncio.Lock()
+        self.ready = False
+        self.closed = False
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Build the current tables from the events on disk (after a restart or a crash: equal to a rebuild)."""
+        async with self.write_lock:
+            seconds = await self._in_writer(self._derive_all)
+        self.ready = True
+        log.info("query engine ready", path=str(self.path), seconds=round(seconds, 2))
+
+    def _derive_all(self) -> float:
+        started = time.perf_counter()
+        db = self._db
+        db.execute(f"CREATE OR REPLACE TABLE live.patents AS {current_sql()}")
+        db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
+        return time.perf_counter() - started
+
+    def _load_reference(self, industries: Sequence[dict[str, str]]) -> None:
+        # The IPC subclass -> industry table, joined at query time: a new table applies without a rebuild.
+        sei = pa.Table.from_pylist(
+            [
+                {"ipc_class": r["ipc_class"], "sei_code": r["sei_code"], "sei_name": r["sei_name"]}
+                for r in industries
+                if r["sei_code"]
+            ],
+            schema=pa.schema([("ipc_class", pa.string()), ("sei_code", pa.string()), ("sei_name", pa.string())]),
+        )
+        gbt = pa.Table.from_pylist(
+            [
+                {"ipc_class": r["ipc_class"], "gbt4754": r["gbt4754"], "gbt4754_name": r["gbt4754_name"]}
+                for r in industries
+                if r["gbt4754"]
+            ],
+            schema=pa.schema([("ipc_class", pa.string()), ("gbt4754", pa.string()), ("gbt4754_name", pa.string())]),
+        )
+        for name, table in (("ref_sei", sei), ("ref_gbt", gbt)):
+            self._db.register("reference", table)
+            self._db.execute(f"CREATE OR REPLACE TABLE live.{name} AS SELECT * FROM reference")
+            self._db.unregister("reference")
+
+    async def close(self) -> None:
+        """Let the current write finish, then close."""
+        async with self.write_lock:
+            self.closed = True
+            await self._in_writer(self._db.close)
+        self._readers.shutdown(wait=True)
+        self._writer.shutdown(wait=True)
+
+    # --- writes ----------------------------------------------------------------------------------------------
+
+    async def apply(
+        self, events: Iterable[ReceivedEvent]
+    ) -> Applied:  # tests and benchmarks; the service uses EngineHandle
+        """Store the rows of these events and fold them into the current tables, as one write."""
+        rows = [row for event in events for row in rows_of(event)]
+        return await self.apply_rows(rows)
+
+    async def apply_rows(self, rows: list[dict[str, Any]], *, fold: bool = True) -> Applied:
+        """Store rows (a repeat is dropped) and, unless ``fold`` is False (a bulk load), fold them in."""
+        async with self.write_lock:
+            return await self.write_locked(rows, fold=fold)
+
+    async def write_locked(self, rows: list[dict[str, Any]], *, fold: bool = True) -> Applied:
+        """:meth:`apply_rows` for a caller that holds ``write_lock``."""
+        if self.closed:
+            raise RuntimeError("the query engine is closed")
+        if not rows:
+            return Applied(0, 0, 0.0)
+        table = pa.Table.from_pylist(rows, schema=_SCHEMA)
+        return await self._in_writer(self._write, table, fold)  # type: ignore[no-any-return]
+
+    def _write(self, table: pa.Table, fold: bool) -> Applied:
+        started = time.perf_counter()
+        db = self._db
+        db.register("batch", table)
+        try:
+            db.execute("BEGIN")
+            db.execute("INSERT OR IGNORE INTO events SELECT * FROM batch")
+            db.execute("COMMIT")
+            patents = 0
+            if fold and self.ready:
+                patents = self._fold(db, table)
+        finally:
+            db.unregister("batch")
+        return Applied(table.num_rows, patents, time.perf_counter() - started)
+
+    def _fold(self, db: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
+        names = _PATENT_NAMES
+        current = ", ".join(f"arg_max({c}, {c}_k) AS {c}, max({c}_k) AS {c}_k" for c in names)
+        stated = ", ".join(f"{c}, CASE WHEN {c} IS NOT NULL THEN ord END AS {c}_k" for c in names)
+        db.execute(
+            f"CREATE OR REPLACE TABLE live.fold AS SELECT pid, {current}, max(updated_at) AS updated_at FROM ("
+            f"SELECT * EXCLUDE (encumbrances, holders) FROM live.patents WHERE pid IN (SELECT pid FROM batch) "
+            f"UNION ALL BY NAME SELECT pid, {stated}, time AS updated_at FROM batch WHERE pid <> 0) GROUP BY pid"
+        )
+        settings = ", ".join(f"{c} = f.{c}, {c}_k = f.{c}_k" for c in names)
+        db.execute(
+            f"UPDATE live.patents SET {settings}, updated_at = f.updated_at FROM live.fold f WHERE live.patents.pid = f.pid"
+        )
+        db.execute(
+            "INSERT INTO live.patents BY NAME SELECT f.*, []::VARCHAR[] AS encumbrances, []::VARCHAR[] AS holders "
+            "FROM live.fold f ANTI JOIN live.patents p USING (pid)"
+        )
+        encumbered = pc.any(pc.is_valid(table.column("encumbrance"))).as_py()
+        if encumbered:
+            db.execute(
+                "CREATE OR REPLACE TABLE live.enc AS "
+                + encumbrances_sql(
+                    "(SELECT * FROM events WHERE pid IN (SELECT pid FROM batch WHERE encumbrance IS NOT NULL))"
+                )
+            )
+            db.execute(
+                "UPDATE live.patents SET encumbrances = e.encumbrances, holders = e.holders FROM live.enc e "
+                "WHERE live.patents.pid = e.pid"
+            )
+        institutions = pc.any(pc.equal(table.column("pid"), 0)).as_py()
+        if institutions:
+            db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
+        return int(db.execute("SELECT count(*) FROM live.fold").fetchall()[0][0])
+
+    # --- reads -----------------------------------------------------------------------------------------------
+
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of one read (on a reader thread, side by side with other reads and the writer)."""
+        return await asyncio.get_running_loop().run_in_executor(self._readers, self._read, sql, list(params))
+
+    def _read(self, sql: str, params: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self._db.cursor()
+        result = cursor.execute(sql, params)
+        names = [d[0] for d in result.description or ()]
+        return names, result.fetchall()
+
+    async def arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """One read as an Arrow table (large results: fingerprints, exports)."""
+
+        def read() -> pa.Table:
+            with contextlib.closing(self._db.cursor()) as cursor:
+                return cursor.execute(sql, list(params)).fetch_arrow_table()
+
+        return await asyncio.get_running_loop().run_in_executor(self._readers, read)
+
+    async def fingerprint_at(self, positions: dict[tuple[str, int], int], columns: Sequence[str]) -> pa.Table:
+        """Per patent, a hash of ``columns`` derived from the rows before ``positions`` (a rebuild's comparison)."""
+        limits = limits_table(positions)
+
+        def read() -> pa.Table:
+            with contextlib.closing(self._db.cursor()) as cursor:
+                cursor.register("limits", limits)
+                return cursor.execute(fingerprint_sql(columns)).fetch_arrow_table()
+
+        return await asyncio.get_running_loop().run_in_executor(self._readers, read)
+
+    async def positions(self) -> dict[tuple[str, int], int]:
+        """The next offset to read per (topic, partition), from the rows stored."""
+        _, rows = await self.query("SELECT topic, part, max(off) + 1 FROM events GROUP BY ALL")
+        return {(topic, part): int(next_offset) for topic, part, next_offset in rows}
+
+    async def count_events(self) -> int:
+        """Rows stored."""
+        _, rows = await self.query("SELECT count(*) FROM events")
+        return int(rows[0][0])
+
+    async def _in_writer(self, function: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
+
+
+def fingerprint_sql(columns: Sequence[str]) -> str:
+    """Per patent, a hash of its compared columns, derived from the rows before each partition's limit."""
+    source = (
+        "(SELECT e.* FROM events e JOIN limits l ON e.topic = l.topic AND e.part = l.part WHERE e.off < l.next_offset)"
+    )
+    return f"SELECT pid, hash({', '.join(columns)}) AS h FROM ({current_sql(source)})"
+
+
+def limits_table(positions: dict[tuple[str, int], int]) -> pa.Table:
+    """Positions as a table to join with."""
+    return pa.table(
+        {
+            "topic": [topic for topic, _ in positions],
+            "part": pa.array([part for _, part in positions], pa.int32()),
+            "next_offset": pa.array(list(positions.values()), pa.int64()),
+        }
+    )

@@ -1,0 +1,270 @@
+"""Generations of the query engine: the one serving now, and a rebuild read from the topics into a fresh file.
+
+A rebuild reads every partition of the engine's topics from the beginning into a new DuckDB file (rows only; the
+current tables are derived once at the end, which is what makes it fast) while the live engine goes on applying
+events and answering. When the rebuild has caught up, the live engine's writes pause (reads go on): the rebuild
+reads up to the end offsets of that moment, which cover everything the live engine has applied, derives its current
+tables and compares them with the live ones, cut at the live engine's positions. Then it becomes the live engine:
+its consumer group carries on where it was, its repeats dropped by the new file. The pointer file names the serving
+generation, so a restart opens the same one; the old file is deleted after the pointer moved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from patentflow.kit.cloudevents import InvalidEnvelope, ReceivedEvent, parse_event
+from patentflow.projection.engine import Engine
+from patentflow.projection.facts import PATENT_FACTS, rows_of
+
+log = structlog.get_logger(__name__)
+
+_COMPARED = [name for name, _ in PATENT_FACTS] + ["encumbrances", "holders"]
+
+
+class EngineHandle:
+    """The engine that serves now; swapped by a rebuild. Writes always land in the one serving when they run."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.current = engine
+
+    async def apply(self, events: Sequence[ReceivedEvent]) -> None:
+        """Apply these events to the serving engine (after a swap, to the new one: nothing goes to a closed file)."""
+        rows = [row for event in events for row in rows_of(event)]
+        while True:
+            engine = self.current
+            async with engine.write_lock:
+                if engine is self.current and not engine.closed:
+                    await engine.write_locked(rows)
+                    return
+
+    async def apply_batch(self, groups: Sequence[Sequence[ReceivedEvent]]) -> set[str]:
+        """The consumer's batch path: every run of every aggregate in one write (order is irrelevant here)."""
+        await self.apply([event for group in groups for event in group])
+        return {group[0].meta.subject for group in groups}
+
+    async def apply_one(self, event: ReceivedEvent) -> None:
+        """The consumer's path for one event (retries and dead letters are the consumer's)."""
+        await self.apply([event])
+
+
+@dataclass
+class Progress:
+    """What a rebuild is doing, for the CLI and the admin endpoint."""
+
+    state: str = "idle"  # idle | loading | swapping | swapped | failed
+    generation: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    events: int = 0
+    skipped: int = 0
+    events_per_second: float = 0.0
+    lag: int | None = None
+    eta_seconds: float | None = None
+    compared_patents: int = 0
+    differences: int = 0
+    difference_sample: list[int] = field(default_factory=list)
+    pause_seconds: float | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON answer."""
+        return asdict(self)
+
+
+class Generations:
+    """Opens the serving generation and runs rebuilds; one rebuild at a time."""
+
+    def __init__(
+        self,
+        directory: Path | None,
+        instance: str,
+        topics: Sequence[str],
+        open_engine: Callable[[Path | None], Engine],
+        kafka: Callable[[], dict[str, Any]],
+    ) -> None:
+        self.directory = directory
+        self.instance = instance
+        self.topics = list(topics)
+        self.open_engine = open_engine
+        self.kafka = kafka
+        self.progress = Progress()
+        self.handle = EngineHandle(open_engine(self._path(self._serving())))
+        self._task: asyncio.Task[None] | None = None
+
+    # --- files -------------------------------------------------------------------------------------------------
+
+    def _pointer(self) -> Path | None:
+        return None if self.directory is None else self.directory / f"serving-{self.instance}"
+
+    def _serving(self) -> str:
+        pointer = self._pointer()
+        if pointer is not None and pointer.exists():
+            return pointer.read_text(encoding="utf-8").strip()
+        return f"engine-{self.instance}-1.duckdb"
+
+    def _path(self, name: str) -> Path | None:
+        return None if self.directory is None else self.directory / name
+
+    def _point_to(self, name: str) -> None:
+        pointer = self._pointer()
+        if pointer is None:
+            return
+        temporary = pointer.with_suffix(".tmp")
+        temporary.write_text(name, encoding="utf-8")
+        os.replace(temporary, pointer)  # atomic: a crash leaves the old or the new name, never half of one
+
+    # --- rebuild -----------------------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """A rebuild is under way."""
+        return self._task is not None and not self._task.done()
+
+    def start_rebuild(self) -> Progress:
+        """Start a rebuild (the caller checks ``running`` first)."""
+        stamp = datetime.now(UTC)
+        name = f"engine-{self.instance}-{stamp.strftime('%Y%m%dT%H%M%S%f')}.duckdb"
+        self.progress = Progress(state="loading", generation=name, started_at=stamp.isoformat())
+        self._task = asyncio.create_task(self._rebuild(name), name="engine-rebuild")
+        return self.progress
+
+    async def wait(self) -> Progress:
+        """Until the rebuild under way has ended."""
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self._task)
+        return self.progress
+
+    async def stop(self) -> None:
+        """Cancel a rebuild under way (its file is removed) and close the serving engine."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self.handle.current.close()
+
+    async def _rebuild(self, name: str) -> None:
+        progress = self.progress
+        path = self._path(name)
+        fresh = self.open_engine(path)
+        swapped = False
+        consumer = AIOKafkaConsumer(enable_auto_commit=False, auto_offset_reset="earliest", **self.kafka())
+        try:
+            await consumer.start()
+            partitions = await _partitions(consumer, self.topics)
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            started = time.perf_counter()
+            while True:  # load until caught up with the end of every partition
+                loaded = await _load(consumer, fresh, progress)
+                progress.events_per_second = round(progress.events / max(time.perf_counter() - started, 1e-6), 1)
+                progress.lag = await _lag(consumer, partitions)
+                progress.eta_seconds = round(progress.lag / progress.events_per_second, 1) if progress.events else None
+                if progress.lag == 0 and loaded == 0:
+                    break
+            progress.state = "swapping"
+            live = self.handle.current
+            paused = time.perf_counter()
+            async with live.write_lock:  # the live engine's writes wait here; its reads go on
+                ends = await consumer.end_offsets(partitions)
+                while any(await consumer.position(tp) < end for tp, end in ends.items()):
+                    await _load(consumer, fresh, progress)
+                await fresh.start()
+                await self._compare(live, fresh, progress)
+                self.handle.current = fresh
+                swapped = True
+            progress.pause_seconds = round(time.perf_counter() - paused, 3)
+            self._point_to(name)
+            old = live.path
+            await live.close()
+            if old is not None and old != path:
+                for leftover in (old, old.with_name(old.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+            progress.state = "swapped"
+            progress.lag = 0
+            progress.eta_seconds = 0.0
+            log.info("engine rebuilt and swapped in", **progress.as_dict())
+        except Exception as exc:
+            progress.state, progress.error = "failed", f"{type(exc).__name__}: {exc}"
+            log.exception("engine rebuild failed")
+        finally:
+            progress.finished_at = datetime.now(UTC).isoformat()
+            await consumer.stop()
+            if not swapped:
+                await fresh.close()
+                if path is not None:
+                    for leftover in (path, path.with_name(path.name + ".wal")):
+                        leftover.unlink(missing_ok=True)
+
+    async def _compare(self, live: Engine, fresh: Engine, progress: Progress) -> None:
+        """The live engine's current table against the rebuild's derivation cut at the live engine's positions."""
+        positions = await live.positions()
+        served = await live.arrow(f"SELECT pid, hash({', '.join(_COMPARED)}) AS h FROM live.patents")
+        rebuilt = await fresh.fingerprint_at(positions, _COMPARED)
+        with duckdb.connect() as scratch:
+            scratch.register("served", served)
+            scratch.register("rebuilt", rebuilt)
+            different = scratch.execute(
+                "SELECT coalesce(s.pid, r.pid) FROM served s FULL OUTER JOIN rebuilt r ON s.pid = r.pid "
+                "WHERE s.h IS DISTINCT FROM r.h ORDER BY 1"
+            ).fetchall()
+        progress.compared_patents = max(served.num_rows, rebuilt.num_rows)
+        progress.differences = len(different)
+        progress.difference_sample = [int(row[0]) for row in different[:20]]
+        if different:
+            log.warning("the rebuilt engine differs from the live one", differences=len(different))
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
+    found: list[TopicPartition] = []
+    for topic in topics:
+        numbers = consumer.partitions_for_topic(topic)
+        if numbers is None:
+            await consumer._client.force_metadata_update()
+            numbers = consumer.partitions_for_topic(topic) or set()
+        found.extend(TopicPartition(topic, n) for n in sorted(numbers))
+    return found
+
+
+async def _load(consumer: AIOKafkaConsumer, engine: Engine, progress: Progress) -> int:
+    """One fetch into the engine's rows (no fold); returns the records read."""
+    fetched = await consumer.getmany(timeout_ms=200, max_records=5000)
+    rows: list[dict[str, Any]] = []
+    records = 0
+    for records_of_partition in fetched.values():
+        for record in records_of_partition:
+            records += 1
+            try:
+                event = parse_event(
+                    headers=record.headers or (),
+                    value=record.value,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                )
+                rows.extend(rows_of(event))
+            except (InvalidEnvelope, ValueError, LookupError):
+                progress.skipped += 1  # the live consumer dead-lettered it; the rebuild cannot do better
+    if rows:
+        await engine.apply_rows(rows, fold=False)
+    progress.events += records
+    return records
+
+
+async def _lag(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> int:
+    ends = await consumer.end_offsets(list(partitions))
+    return sum(max(end - await consumer.position(tp), 0) for tp, end in ends.items())

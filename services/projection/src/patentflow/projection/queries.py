@@ -1,0 +1,444 @@
+"""The SQL of every listing and monitoring view, built from the caller's scope and filters; no I/O.
+
+Each query reads ``P`` (patents: the current table, or a derivation as of a day) joined with ``I`` (institutions),
+restricted first by the caller's scope and then by the filters. Counts and facets go through the same restriction,
+so a province never sees another province's numbers, and asking for another province's data gives the empty answer
+a province without data would get. Values always travel as parameters; only names from fixed tables are spliced.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from patentflow.contracts.access import Role
+from patentflow.contracts.events.inventory_enums import IN_FORCE, ReviewState
+from patentflow.kit.principal import Principal
+from patentflow.projection.engine import as_of_source, current_sql, institutions_sql
+
+IN_FORCE_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(IN_FORCE)) + ")"
+POOLED = ReviewState.POOLED.value
+
+# Who may read which kind of answer. Patents: each role its own objects. Monitoring views: the administrative roles
+# over their scope, and enterprises the conversion pool (the pool is there to be shown to them).
+LISTING_ROLES = frozenset(
+    {
+        Role.NATIONAL_ADMIN,
+        Role.OPERATOR,
+        Role.MINISTRY,
+        Role.PROVINCE_OFFICE,
+        Role.INSTITUTION_ADMIN,
+        Role.SCHOOL_REVIEWER,
+        Role.INVENTOR,
+        Role.ENTERPRISE,
+        Role.EXPERT,
+        Role.BANK,
+        Role.INSURER,
+        Role.VALUER,
+    }
+)
+VIEW_ROLES = frozenset(
+    {
+        Role.NATIONAL_ADMIN,
+        Role.OPERATOR,
+        Role.MINISTRY,
+        Role.PROVINCE_OFFICE,
+        Role.INSTITUTION_ADMIN,
+        Role.SCHOOL_REVIEWER,
+    }
+)
+POOL_ROLES = VIEW_ROLES | {Role.ENTERPRISE}
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """A SQL condition and its parameters."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+
+
+def scope_of(principal: Principal) -> Clause:
+    """What this caller may read, as a condition on ``p`` (patents) and ``i`` (institutions)."""
+    s = principal.scope
+    match principal.role:
+        case Role.NATIONAL_ADMIN | Role.OPERATOR:
+            return Clause("TRUE")
+        case Role.MINISTRY:
+            return Clause("i.inst_ministry = ?", (s.ministry,))
+        case Role.PROVINCE_OFFICE:
+            return Clause("p.province = ?", (s.province,))
+        case Role.INSTITUTION_ADMIN:
+            return Clause("p.institution = ?", (s.institution,))
+        case Role.SCHOOL_REVIEWER:
+            return Clause("p.institution = ? AND p.school = ?", (s.institution, s.school))
+        case Role.INVENTOR:
+            return Clause("p.institution = ? AND list_contains(p.inventor_ids, ?)", (s.institution, s.person))
+        case Role.ENTERPRISE:
+            return Clause(f"p.review_state = '{POOLED}'")
+        case Role.BANK | Role.INSURER | Role.VALUER:
+            return Clause("list_contains(p.holders, ?)", (s.bank,))  # the patents it holds a pledge or cover on
+        case Role.EXPERT:
+            return Clause("list_contains(p.holders, ?)", (s.person,))  # the patents it is assigned to review
+        case _:
+            return Clause("FALSE")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The filters every listing and view takes; None means "any"."""
+
+    province: str | None = None
+    institution: str | None = None
+    ministry: str | None = None
+    sei: str | None = None
+    industry: str | None = None
+    patent_type: str | None = None
+    institution_type: str | None = None  # "pilot" (pilot or demonstration) or "other"
+    review_state: str | None = None
+    legal_status: str | None = None
+    state_funded: bool | None = None
+    five_year_flagged: bool | None = None
+    ipc: str | None = None
+
+    def clause(self) -> Clause:
+        """These filters as one condition."""
+        parts: list[str] = []
+        params: list[Any] = []
+        for column, value in (
+            ("p.province", self.province),
+            ("p.institution", self.institution),
+            ("i.inst_ministry", self.ministry),
+            ("p.patent_type", self.patent_type),
+            ("p.review_state", self.review_state),
+            ("p.legal_status", self.legal_status),
+            ("p.state_funded", self.state_funded),
+            ("p.non_use_flagged", self.five_year_flagged),
+        ):
+            if value is not None:
+                parts.append(f"{column} = ?")
+                params.append(value)
+        if self.institution_type is not None:
+            parts.append("coalesce(i.inst_pilot, FALSE) = ?")
+            params.append(self.institution_type == "pilot")
+        if self.sei is not None:
+            parts.append("p.ipc_class IN (SELECT ipc_class FROM live.ref_sei WHERE sei_code = ?)")
+            params.append(self.sei)
+        if self.industry is not None:
+            parts.append(
+                "(list_contains(list_transform(p.industry_codes, c -> c[1:2]), ?) OR (len(coalesce(p.industry_codes, "
+                "[])) = 0 AND p.ipc_class IN (SELECT ipc_class FROM live.ref_gbt WHERE gbt4754 = ?)))"
+            )
+            params.extend([self.industry[:2], self.industry[:2]])
+        if self.ipc is not None:
+            parts.append("starts_with(replace(p.ipc_main, ' ', ''), ?)")
+            params.append(self.ipc.replace(" ", "").upper())
+        return Clause(" AND ".join(parts) or "TRUE", tuple(params))
+
+
+def sources(as_of: date | None, columns: Sequence[str] | None = None) -> tuple[str, str]:
+    """The FROM expressions of patents and institutions: current, or derived from the rows effective by ``as_of``."""
+    if as_of is None:
+        return "live.patents", "live.institutions"
+    rows = as_of_source(as_of)
+    patents = f"({current_sql(rows, columns)})" if columns else f"({current_sql(rows)})"
+    return patents, f"({institutions_sql(rows)})"
+
+
+def base(principal: Principal, filters: Filters, as_of: date | None, columns: Sequence[str] | None = None) -> Clause:
+    """``FROM … WHERE …`` of a query: scope, then filters; only patents whose record has arrived."""
+    patents, institutions = sources(as_of, columns)
+    scope, chosen = scope_of(principal), filters.clause()
+    return Clause(
+        f"FROM {patents} p LEFT JOIN {institutions} i ON i.credit_code = p.institution "
+        f"WHERE p.application_number IS NOT NULL AND ({scope.sql}) AND ({chosen.sql})",
+        scope.params + chosen.params,
+    )
+
+
+# --- listing -------------------------------------------------------------------------------------------------------
+
+LIST_FIELDS: dict[str, str] = {
+    "application_number": "p.application_number",
+    "title": "p.title",
+    "patent_type": "p.patent_type",
+    "institution": "p.institution",
+    "institution_name": "i.inst_name",
+    "province": "p.province",
+    "ministry": "nullif(i.inst_ministry, '')",
+    "ipc_main": "p.ipc_main",
+    "filing_date": "p.filing_date",
+    "grant_date": "p.grant_date",
+    "legal_status": "p.legal_status",
+    "expiry_date": "p.expiry_date",
+    "review_state": "p.review_state",
+    "inventoried": "coalesce(p.inventoried, FALSE)",
+    "trl": "p.trl",
+    "self_grade": "p.self_grade",
+    "state_funded": "p.state_funded",
+    "five_year_flagged": "coalesce(p.non_use_flagged, FALSE)",
+    "encumbrances": "p.encumbrances",
+    "updated_at": "p.updated_at",
+}
+# Sort keys, each with a value for the patents that lack it, so the keyset cursor has a total order.
+SORTS: dict[str, tuple[str, Any]] = {
+    "application_number": ("p.pid", 0),
+    "filing_date": ("coalesce(p.filing_date, DATE '0001-01-01')", "0001-01-01"),
+    "grant_date": ("coalesce(p.grant_date, DATE '0001-01-01')", "0001-01-01"),
+    "updated_at": ("p.updated_at", "0001-01-01T00:00:00"),
+}
+_PATENT_COLUMNS_OF_FIELDS = {
+    "application_number",
+    "title",
+    "patent_type",
+    "institution",
+    "province",
+    "ipc_main",
+    "filing_date",
+    "grant_date",
+    "legal_status",
+    "expiry_date",
+    "review_state",
+    "inventoried",
+    "trl",
+    "self_grade",
+    "state_funded",
+}
+
+
+class BadCursor(ValueError):
+    """A cursor this listing did not hand out (or one of another sort)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """The SQL of one page and of its total."""
+
+    rows: Clause
+    total: Clause
+    fields: tuple[str, ...]
+    sort: str
+
+
+def encode_cursor(sort: str, key: Any, pid: int) -> str:
+    """An opaque cursor: the sort and the last row's key."""
+    text = json.dumps([sort, key if isinstance(key, int | str) or key is None else str(key), pid])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    """The key a cursor stands for; :class:`BadCursor` if it is not one of ours for this sort."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, key, pid = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise BadCursor("not a cursor of this listing") from exc
+    if name != sort or not isinstance(pid, int):
+        raise BadCursor("the cursor belongs to another sort order")
+    return key, pid
+
+
+def page(
+    principal: Principal,
+    filters: Filters,
+    *,
+    sort: str = "application_number",
+    cursor: str | None = None,
+    limit: int = 50,
+    fields: Sequence[str] = tuple(LIST_FIELDS),
+    as_of: date | None = None,
+) -> Page:
+    """One page of patents by keyset: ``sort`` is a key of SORTS, "-" in front for descending."""
+    descending = sort.startswith("-")
+    name = sort.lstrip("-")
+    expression, _ = SORTS[name]
+    where = base(principal, filters, as_of)
+    sql, params = where.sql, list(where.params)
+    if cursor is not None:
+        key, pid = decode_cursor(cursor, sort)
+        sql += f" AND ({expression}, p.pid) {'<' if descending else '>'} (?, ?)"
+        params.extend([key, pid])
+    direction = "DESC" if descending else "ASC"
+    selected = ", ".join(f"{LIST_FIELDS[f]} AS {f}" for f in fields)
+    rows = Clause(
+        f"SELECT {selected}, {expression} AS _key, p.pid AS _pid {sql} "
+        f"ORDER BY {expression} {direction}, p.pid {direction} LIMIT {int(limit) + 1}",
+        tuple(params),
+    )
+    return Page(rows, Clause(f"SELECT count(*) {where.sql}", where.params), tuple(fields), sort)
+
+
+FACETS: dict[str, str] = {
+    "province": "p.province",
+    "institution": "p.institution",
+    "ministry": "nullif(i.inst_ministry, '')",
+    "patent_type": "p.patent_type",
+    "review_state": "p.review_state",
+    "legal_status": "p.legal_status",
+    "trl": "p.trl",
+    "self_grade": "p.self_grade",
+    "state_funded": "p.state_funded",
+    "institution_type": "CASE WHEN coalesce(i.inst_pilot, FALSE) THEN 'pilot' ELSE 'other' END",
+    "ipc_class": "p.ipc_class",
+}
+
+
+def facet(principal: Principal, filters: Filters, by: str, as_of: date | None = None) -> Clause:
+    """Counts of the caller's patents by one dimension."""
+    where = base(principal, filters, as_of)
+    return Clause(
+        f"SELECT {FACETS[by]} AS value, count(*) AS patents {where.sql} GROUP BY 1 ORDER BY 2 DESC, 1",
+        where.params,
+    )
+
+
+# --- monitoring views ----------------------------------------------------------------------------------------------
+
+_COVERAGE_COLUMNS = ("application_number", "institution", "province", "patent_type", "ipc_class", "school",
+                     "inventor_ids", "grant_date", "legal_status", "review_state", "inventoried", "industry_codes",
+                     "state_funded", "non_use_flagged")  # fmt: skip
+
+
+def coverage(principal: Principal, filters: Filters, group: str, as_of: date | None) -> Clause:
+    """Stock (granted, in force), inventoried and pooled patents per institution or per province."""
+    where = base(principal, filters, as_of, _COVERAGE_COLUMNS)
+    stock = f"p.grant_date IS NOT NULL AND p.legal_status IN {IN_FORCE_SQL}"
+    figures = (
+        f"count(*) FILTER (WHERE {stock}) AS stock_valid, "
+        f"count(*) FILTER (WHERE {stock} AND coalesce(p.inventoried, FALSE)) AS inventoried, "
+        f"count(*) FILTER (WHERE {stock} AND p.review_state = '{POOLED}') AS pooled, "
+        "count(*) AS recorded, max(p.updated_at) AS changed_at"
+    )
+    if group == "institution":
+        return Clause(
+            "SELECT p.institution AS institution, any_value(i.inst_name) AS name, any_value(p.province) AS province, "
+            "any_value(nullif(i.inst_ministry, '')) AS ministry, any_value(i.inst_kind) AS kind, "
+            f"any_value(coalesce(i.inst_pilot, FALSE)) AS pilot, {figures} {where.sql} GROUP BY p.institution "
+            "ORDER BY province, institution",
+            where.params,
+        )
+    return Clause(
+        f"SELECT p.province AS province, count(DISTINCT p.institution) AS institutions, {figures} "
+        f"{where.sql} GROUP BY p.province ORDER BY p.province",
+        where.params,
+    )
+
+
+POOL_DIMENSIONS: dict[str, tuple[str, str]] = {
+    # dimension: (expression, extra join); industries come from the loaded IPC table, or the declared codes
+    "sei": ("coalesce(s.sei_name, '未归类')", "LEFT JOIN live.ref_sei s ON s.ipc_class = p.ipc_class"),
+    "industry": (
+        "coalesce(p.industry_codes[1][1:2], g.gbt4754, '未归类')",
+        "LEFT JOIN (SELECT DISTINCT ipc_class, gbt4754 FROM live.ref_gbt) g ON g.ipc_class = p.ipc_class",
+    ),
+    "trl": ("p.trl", ""),
+    "self_grade": ("p.self_grade", ""),
+    "intent": ("unnest(coalesce(p.intents, ['unknown']))", ""),
+    "patent_type": ("p.patent_type", ""),
+    "province": ("p.province", ""),
+    "institution_type": ("CASE WHEN coalesce(i.inst_pilot, FALSE) THEN 'pilot' ELSE 'other' END", ""),
+}
+
+
+def pool(principal: Principal, filters: Filters, by: Sequence[str], as_of: date | None) -> Clause:
+    """The conversion pool counted by up to three dimensions."""
+    where = base(principal, filters, as_of, (*_COVERAGE_COLUMNS, "trl", "self_grade", "intents"))
+    joins = " ".join(dict.fromkeys(POOL_DIMENSIONS[d][1] for d in by if POOL_DIMENSIONS[d][1]))
+    sql = where.sql.replace(" WHERE ", f" {joins} WHERE ", 1) if joins else where.sql
+    selected = ", ".join(f"{POOL_DIMENSIONS[d][0]} AS {d}" for d in by)
+    inner = f"SELECT {selected}, p.updated_at {sql} AND p.review_state = '{POOLED}'"
+    names = ", ".join(by)
+    return Clause(
+        f"SELECT {names}, count(*) AS patents, max(updated_at) AS changed_at FROM ({inner}) "
+        f"GROUP BY {names} ORDER BY {names}",
+        where.params,
+    )
+
+
+def legal_status(principal: Principal, filters: Filters, by: str | None, as_of: date | None) -> Clause:
+    """Patents by legal status (and one more dimension)."""
+    where = base(principal, filters, as_of, _COVERAGE_COLUMNS)
+    extra = f", {FACETS[by]} AS {by}" if by else ""
+    group = "1, 2" if by else "1"
+    return Clause(
+        f"SELECT p.legal_status AS legal_status{extra}, count(*) AS patents, max(p.updated_at) AS changed_at "
+        f"{where.sql} GROUP BY {group} ORDER BY {group}",
+        where.params,
+    )
+
+
+def five_year(principal: Principal, filters: Filters, as_of: date | None, limit: int, offset_pid: int) -> Clause:
+    """State-funded patents on the five-year watchlist, by application number (keyset on pid)."""
+    where = base(principal, filters, as_of, (*_COVERAGE_COLUMNS, "title"))
+    return Clause(
+        "SELECT p.application_number, p.title, p.institution, i.inst_name AS institution_name, p.province, "
+        f"p.grant_date, p.legal_status, p.updated_at AS changed_at, p.pid AS _pid {where.sql} "
+        f"AND p.state_funded AND coalesce(p.non_use_flagged, FALSE) AND p.pid > ? ORDER BY p.pid LIMIT {int(limit) + 1}",
+        (*where.params, offset_pid),
+    )
+
+
+def five_year_total(principal: Principal, filters: Filters, as_of: date | None) -> Clause:
+    """How many state-funded patents are on the watchlist."""
+    where = base(principal, filters, as_of, _COVERAGE_COLUMNS)
+    return Clause(
+        f"SELECT count(*) {where.sql} AND p.state_funded AND coalesce(p.non_use_flagged, FALSE)",
+        where.params,
+    )
+
+
+def quarterly(
+    principal: Principal,
+    filters: Filters,
+    events: Sequence[str],
+    count: str,
+    amount_field: str | None,
+    start: date,
+    end: date,
+) -> Clause:
+    """One metric per quarter of effective day: rows of these event names within the caller's patents.
+
+    ``count`` "patents" counts a patent in the quarter of its first such row; "events" every row; "sum" adds up
+    ``amount_field`` of the event's data. Late events fall in the quarter of their effective day.
+    """
+    where = base(principal, filters, None)
+    names = ", ".join("?" for _ in events) or "NULL"
+    rows = (
+        f"SELECT e.pid, e.effective, e.time, e.data FROM events e WHERE e.name IN ({names}) "
+        "AND e.pid IN (SELECT p.pid " + where.sql + ")"
+    )
+    params: tuple[Any, ...] = (*events, *where.params)
+    if count == "patents":
+        figure, inner = (
+            "count(*)",
+            f"SELECT pid, min(effective) AS effective, max(time) AS time FROM ({rows}) GROUP BY pid",
+        )
+    elif count == "sum":
+        figure = "coalesce(sum(TRY_CAST(json_extract_string(data, ?) AS DECIMAL(20, 2))), 0)"
+        inner = rows
+        params = (f"$.{amount_field}", *params)
+    else:
+        figure, inner = "count(*)", rows
+    return Clause(
+        f"SELECT year(effective) AS year, quarter(effective) AS quarter, {figure} AS actual, max(time) AS changed_at "
+        f"FROM ({inner}) WHERE effective BETWEEN ? AND ? GROUP BY 1, 2 ORDER BY 1, 2",
+        (*params, start, end),
+    )
+
+
+def metric_total(
+    principal: Principal,
+    filters: Filters,
+    events: Sequence[str],
+    count: str,
+    amount_field: str | None,
+    start: date,
+    end: date,
+) -> Clause:
+    """The same metric over one whole period: the actual a target is compared with."""
+    by_quarter = quarterly(principal, filters, events, count, amount_field, start, end)
+    return Clause(f"SELECT coalesce(sum(actual), 0), max(changed_at) FROM ({by_quarter.sql})", by_quarter.params)

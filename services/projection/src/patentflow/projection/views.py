@@ -1,0 +1,219 @@
+"""The monitoring views and listings: run the queries of ``queries.py`` on the engine and shape their answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from patentflow.contracts.access import Role
+from patentflow.kit.principal import Principal
+from patentflow.projection import queries
+from patentflow.projection.engine import Engine
+from patentflow.projection.queries import Clause, Filters
+from patentflow.projection.reference import Targets
+
+Row = dict[str, Any]
+
+
+async def rows_of(engine: Engine, clause: Clause) -> list[Row]:
+    """The rows of a query as dictionaries."""
+    names, rows = await engine.query(clause.sql, clause.params)
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+async def scalar(engine: Engine, clause: Clause) -> Any:
+    """The single value of a query."""
+    _, rows = await engine.query(clause.sql, clause.params)
+    return rows[0][0]
+
+
+async def listing(engine: Engine, page: queries.Page, limit: int) -> tuple[list[Row], str | None, int]:
+    """A page of patents, the cursor of the next one (None at the end) and the total."""
+    found = await rows_of(engine, page.rows)
+    total = int(await scalar(engine, page.total))
+    more = len(found) > limit
+    found = found[:limit]
+    cursor = queries.encode_cursor(page.sort, found[-1]["_key"], found[-1]["_pid"]) if more and found else None
+    for row in found:
+        del row["_key"], row["_pid"]
+    return found, cursor, total
+
+
+async def coverage(
+    engine: Engine,
+    targets: Targets,
+    principal: Principal,
+    filters: Filters,
+    group: str,
+    as_of: date | None,
+    today: date,
+) -> list[Row]:
+    """Coverage per institution or province, each row with the deadlines it is measured against."""
+    found = await rows_of(engine, queries.coverage(principal, filters, group, as_of))
+    day = as_of or today
+    for row in found:
+        stock = row["stock_valid"]
+        row["coverage"] = round(row["inventoried"] / stock, 4) if stock else None
+        for milestone in targets.milestones:
+            # A province mixes pilot and other institutions: only its institutions are judged, one by one.
+            target = (milestone.pilot if row["pilot"] else milestone.other) if group == "institution" else None
+            met = None if target is None or row["coverage"] is None else row["coverage"] >= target
+            key = milestone.deadline.isoformat()
+            row[f"target_{key}"] = target
+            row[f"status_{key}"] = _status(met, day >= milestone.deadline)
+    return found
+
+
+def _status(met: bool | None, due: bool) -> str | None:
+    if met is None:
+        return None
+    if met:
+        return "met"
+    return "missed" if due else "pending"
+
+
+async def pool(
+    engine: Engine, principal: Principal, filters: Filters, by: Sequence[str], as_of: date | None
+) -> list[Row]:
+    """The conversion pool by the chosen dimensions."""
+    return await rows_of(engine, queries.pool(principal, filters, by, as_of))
+
+
+async def legal_status(
+    engine: Engine, principal: Principal, filters: Filters, by: str | None, as_of: date | None
+) -> list[Row]:
+    """Patents by legal status."""
+    return await rows_of(engine, queries.legal_status(principal, filters, by, as_of))
+
+
+async def five_year(
+    engine: Engine, principal: Principal, filters: Filters, as_of: date | None, limit: int, after: int
+) -> tuple[list[Row], int | None, int]:
+    """The watchlist's page, the pid to continue after, and its total."""
+    found = await rows_of(engine, queries.five_year(principal, filters, as_of, limit, after))
+    total = int(await scalar(engine, queries.five_year_total(principal, filters, as_of)))
+    more = len(found) > limit
+    found = found[:limit]
+    last = found[-1]["_pid"] if more and found else None
+    for row in found:
+        del row["_pid"]
+    return found, last, total
+
+
+def _quarters(start: date, end: date) -> list[tuple[int, int]]:
+    out = []
+    year, quarter = start.year, (start.month - 1) // 3 + 1
+    while (year, quarter) <= (end.year, (end.month - 1) // 3 + 1):
+        out.append((year, quarter))
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return out
+
+
+async def quarterly(
+    engine: Engine,
+    targets: Targets,
+    known_events: set[str],
+    principal: Principal,
+    filters: Filters,
+    metrics: Sequence[str],
+    start: date,
+    end: date,
+) -> dict[str, Any]:
+    """Every quarter's figure of each metric, and the targets of the regions in the caller's scope against actuals."""
+    figures: list[Row] = []
+    for name in metrics:
+        metric = targets.metrics[name]
+        measured = any(event in known_events for event in metric.events)
+        clause = queries.quarterly(principal, filters, metric.events, metric.count, metric.field, start, end)
+        by_quarter = {(r["year"], r["quarter"]): r for r in await rows_of(engine, clause)}
+        for year, quarter in _quarters(start, end):
+            found = by_quarter.get((year, quarter), {})
+            figures.append(
+                {
+                    "metric": name,
+                    "quarter": f"{year}Q{quarter}",
+                    "actual": _number(found.get("actual", 0)),
+                    "measured": measured,
+                    "changed_at": found.get("changed_at"),
+                }
+            )
+    compared = []
+    for target in targets.targets:
+        region = _region_filters(principal, filters, target.region)
+        if region is None:
+            continue  # not a region of the caller's scope: its figures are not the caller's to see
+        compared.append(await _against(engine, targets, known_events, principal, region, target))
+    return {"figures": figures, "targets": compared}
+
+
+def _region_filters(principal: Principal, filters: Filters, region: str) -> Filters | None:
+    nationwide = principal.role in (Role.NATIONAL_ADMIN, Role.OPERATOR)
+    if region == "national":
+        return filters if nationwide and filters.province is None else None
+    if nationwide or (principal.role is Role.PROVINCE_OFFICE and principal.scope.province == region):
+        if filters.province not in (None, region):
+            return None
+        return Filters(**{**_as_dict(filters), "province": region})
+    return None
+
+
+def _as_dict(filters: Filters) -> dict[str, Any]:
+    return {name: getattr(filters, name) for name in filters.__slots__}
+
+
+async def _against(
+    engine: Engine, targets: Targets, known_events: set[str], principal: Principal, region: Filters, target: Any
+) -> Row:
+    if target.kind == "share_of_stock":
+        rows = await rows_of(engine, queries.coverage(principal, region, "province", target.by))
+        stock = sum(r["stock_valid"] for r in rows)
+        actual: float | None = round(sum(r["inventoried"] for r in rows) / stock, 4) if stock else None
+        changed = max((r["changed_at"] for r in rows if r["changed_at"]), default=None)
+        measured = True
+    else:
+        metric = targets.metrics[target.metric]
+        clause = queries.metric_total(
+            principal, region, metric.events, metric.count, metric.field, target.start, target.by
+        )
+        _, found = await engine.query(clause.sql, clause.params)
+        actual, changed = _number(found[0][0]), found[0][1]
+        measured = any(event in known_events for event in metric.events)
+    return {
+        "region": target.region,
+        "metric": target.metric,
+        "kind": target.kind,
+        "from": target.start,
+        "by": target.by,
+        "target": target.value,
+        "actual": actual,
+        "progress": round(actual / target.value, 4) if actual is not None and target.value else None,
+        "measured": measured,
+        "changed_at": changed,
+        "source": target.source,
+    }
+
+
+def _number(value: Any) -> float | int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def flat(rows: Sequence[Row]) -> list[Row]:
+    """Rows with only scalar cells, for CSV and spreadsheets: lists joined with ';', dates as ISO text."""
+    out = []
+    for row in rows:
+        cells: Row = {}
+        for key, value in row.items():
+            if isinstance(value, list | tuple):
+                cells[key] = ";".join(str(v) for v in value)
+            elif isinstance(value, datetime | date):
+                cells[key] = value.isoformat()
+            else:
+                cells[key] = value
+        out.append(cells)
+    return out
