@@ -17,10 +17,10 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.decisions import CommandContext, Document, Outcome, fingerprint
-from patentflow.kit.ratelimit import RateLimited, too_many_response
 from patentflow.kit.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from patentflow.kit.limits import safe_text
 from patentflow.kit.principal import Principal
+from patentflow.kit.ratelimit import RateLimited, too_many_response
 from patentflow.kit.usecase import Actor
 
 MAX_ERRORS = 50  # errors listed in one 422 answer

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from patentflow.contracts.envelope import DomainEvent
-from patentflow.contracts.envelope import source_of
+from patentflow.contracts.envelope import DomainEvent, source_of
 from patentflow.kit.cloudevents import EventMeta, ReceivedEvent, new_event_id
 
 

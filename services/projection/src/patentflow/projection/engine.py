@@ -202,8 +202,12 @@ class Engine:
         db.register("batch", table)
         try:
             db.execute("BEGIN")
-            db.execute("INSERT OR IGNORE INTO events SELECT * FROM batch")
-            db.execute("COMMIT")
+            try:
+                db.execute("INSERT OR IGNORE INTO events SELECT * FROM batch")
+                db.execute("COMMIT")
+            except Exception:
+                db.execute("ROLLBACK")  # nothing of the batch is kept; the consumer delivers it again
+                raise
             patents = 0
             if fold and self.ready:
                 patents = self._fold(db, table)

@@ -85,7 +85,7 @@ _FACT_NAMES = frozenset(name for name, _ in FACT_COLUMNS)
 # The row's own columns, before the facts.
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "VARCHAR"),
-    ("pid", "BIGINT"),  # the patent as a number (see pid_of); NULL for an institution's event
+    ("pid", "BIGINT"),  # the patent as a number (see pid_of); 0 for an institution's event
     ("subject", "VARCHAR"),
     ("topic", "VARCHAR"),
     ("part", "INTEGER"),
@@ -298,7 +298,7 @@ def rows_of(event: ReceivedEvent) -> list[dict[str, Any]]:
             holder = event.data.get(kind.holder_field)
             base["holder"] = None if holder is None else str(holder)
     if kind is not None and kind.topic is topics.INSTITUTIONS:
-        return [{**base, "pid": None}]
+        return [{**base, "pid": 0}]
     numbers = _patents_of(kind, event)
     return [{**base, "pid": pid_of(n)} for n in numbers]
 

@@ -149,12 +149,18 @@ def sources(as_of: date | None, columns: Sequence[str] | None = None) -> tuple[s
     return patents, f"({institutions_sql(rows)})"
 
 
-def base(principal: Principal, filters: Filters, as_of: date | None, columns: Sequence[str] | None = None) -> Clause:
+def base(
+    principal: Principal,
+    filters: Filters,
+    as_of: date | None,
+    columns: Sequence[str] | None = None,
+    joins: str = "",
+) -> Clause:
     """``FROM … WHERE …`` of a query: scope, then filters; only patents whose record has arrived."""
     patents, institutions = sources(as_of, columns)
     scope, chosen = scope_of(principal), filters.clause()
     return Clause(
-        f"FROM {patents} p LEFT JOIN {institutions} i ON i.credit_code = p.institution "
+        f"FROM {patents} p LEFT JOIN {institutions} i ON i.credit_code = p.institution {joins} "
         f"WHERE p.application_number IS NOT NULL AND ({scope.sql}) AND ({chosen.sql})",
         scope.params + chosen.params,
     )
@@ -346,9 +352,9 @@ POOL_DIMENSIONS: dict[str, tuple[str, str]] = {
 
 def pool(principal: Principal, filters: Filters, by: Sequence[str], as_of: date | None) -> Clause:
     """The conversion pool counted by up to three dimensions."""
-    where = base(principal, filters, as_of, (*_COVERAGE_COLUMNS, "trl", "self_grade", "intents"))
     joins = " ".join(dict.fromkeys(POOL_DIMENSIONS[d][1] for d in by if POOL_DIMENSIONS[d][1]))
-    sql = where.sql.replace(" WHERE ", f" {joins} WHERE ", 1) if joins else where.sql
+    where = base(principal, filters, as_of, (*_COVERAGE_COLUMNS, "trl", "self_grade", "intents"), joins)
+    sql = where.sql
     selected = ", ".join(f"{POOL_DIMENSIONS[d][0]} AS {d}" for d in by)
     inner = f"SELECT {selected}, p.updated_at {sql} AND p.review_state = '{POOLED}'"
     names = ", ".join(by)

@@ -1,0 +1,169 @@
+"""Every view over a known history: exact figures; the same with repeats and any delivery order; as-of = a cut replay."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from patentflow.contracts.access import Role, Scope
+from patentflow.kit.principal import Principal
+from patentflow.projection import queries, views
+from patentflow.projection.engine import Engine
+from patentflow.projection.queries import Filters
+from patentflow.projection.reference import load_industries, load_targets
+from patentflow.testing.samples import number
+
+from .history import NOW, cut, history, shuffled_with_repeats
+
+NATIONAL = Principal(sub="n", role=Role.NATIONAL_ADMIN, scope=Scope())
+TARGETS = load_targets()
+KNOWN = {"PatentRecorded", "InventoryRecordFilled", "EnteredConversionPool", "WithdrawnFromPool", "StateFundedNonUseFlagged"}  # fmt: skip
+
+
+async def engine_of(batches: list[list[Any]]) -> Engine:
+    engine = Engine(None, industries=load_industries())
+    await engine.start()
+    for batch in batches:
+        await engine.apply(batch)
+    return engine
+
+
+async def every_view(engine: Engine, as_of: date | None, today: date = NOW) -> dict[str, Any]:
+    """Every view's answer for the national administrator, changed_at left out (it is the time of the newest event);
+    the quarterly figures only for the current state (they count events by their own effective days)."""
+    f = Filters()
+    out: dict[str, Any] = {
+        "coverage_institution": await views.coverage(engine, TARGETS, NATIONAL, f, "institution", as_of, today),
+        "coverage_province": await views.coverage(engine, TARGETS, NATIONAL, f, "province", as_of, today),
+        "pool_sei": await views.pool(engine, NATIONAL, f, ["sei"], as_of),
+        "pool_trl_intent": await views.pool(engine, NATIONAL, f, ["trl", "intent"], as_of),
+        "legal_status": await views.legal_status(engine, NATIONAL, f, None, as_of),
+        "five_year": (await views.five_year(engine, NATIONAL, f, as_of, 100, 0))[0],
+        "facet_review": await views.rows_of(engine, queries.facet(NATIONAL, f, "review_state", as_of)),
+        "listing": (await views.listing(engine, queries.page(NATIONAL, f, limit=100, as_of=as_of), 100))[0],
+    }
+    if as_of is None and today == NOW:
+        out["quarterly"] = await views.quarterly(
+            engine, TARGETS, KNOWN, NATIONAL, f, ["recorded", "inventoried", "pooled", "withdrawn"],
+            date(2024, 1, 1), date(2025, 12, 31),
+        )  # fmt: skip
+    return _without_changed_at(out)
+
+
+def _without_changed_at(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_changed_at(v) for k, v in value.items() if k not in ("changed_at", "updated_at")}
+    if isinstance(value, list):
+        return [_without_changed_at(v) for v in value]
+    return value
+
+
+def _by(rows: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
+    return {row[key]: row for row in rows}
+
+
+async def test_the_figures_of_a_known_history_are_exact() -> None:
+    engine = await engine_of([history()])
+    now = await every_view(engine, None)
+    institutions = _by(now["coverage_institution"], "name")
+    pilot, other = institutions["示范理工大学"], institutions["湖南示范大学"]
+    assert (pilot["stock_valid"], pilot["inventoried"], pilot["pooled"], pilot["recorded"]) == (3, 3, 2, 3)
+    assert (pilot["pilot"], pilot["ministry"], pilot["coverage"]) == (True, "MoE", 1.0)
+    assert (pilot["target_2024-06-30"], pilot["status_2024-06-30"]) == (1.0, "met")
+    # B: one patent lapsed (not stock), one not granted (not stock), one inventoried then withdrawn from the pool.
+    assert (other["stock_valid"], other["inventoried"], other["pooled"], other["recorded"]) == (1, 1, 0, 3)
+    assert (other["target_2024-06-30"], other["status_2024-06-30"]) == (0.3, "met")
+    provinces = _by(now["coverage_province"], "province")
+    assert (provinces["110000"]["institutions"], provinces["110000"]["stock_valid"]) == (1, 3)
+    assert (provinces["430000"]["stock_valid"], provinces["430000"]["coverage"]) == (1, 1.0)
+    assert {r["sei"]: r["patents"] for r in now["pool_sei"]} == {"新一代信息技术产业": 1, "新能源汽车产业": 1}
+    assert {(r["trl"], r["intent"]): r["patents"] for r in now["pool_trl_intent"]} == {
+        (4, "licence_ordinary"): 1,
+        (6, "licence_ordinary"): 1,
+    }
+    assert {r["legal_status"]: r["patents"] for r in now["legal_status"]} == {"valid": 5, "terminated": 1}
+    assert [r["application_number"] for r in now["five_year"]] == [number(2019, 3)]
+    assert {r["value"]: r["patents"] for r in now["facet_review"]} == {
+        "pooled": 2,
+        "draft": 3,
+        "withdrawn": 1,
+    }
+    assert len(now["listing"]) == 6
+    figures = {(f["metric"], f["quarter"]): f["actual"] for f in now["quarterly"]["figures"] if f["actual"]}
+    assert figures == {
+        ("recorded", "2024Q1"): 6,
+        ("inventoried", "2024Q2"): 3,
+        ("inventoried", "2024Q3"): 1,
+        ("pooled", "2024Q2"): 2,
+        ("pooled", "2024Q3"): 1,
+        ("withdrawn", "2025Q3"): 1,
+    }
+    national = next(t for t in now["quarterly"]["targets"] if t["region"] == "national")
+    assert (national["metric"], national["actual"], national["target"], national["measured"]) == (
+        "inventoried",
+        1.0,
+        1.0,
+        True,
+    )
+    hunan = [t for t in now["quarterly"]["targets"] if t["region"] == "430000"]
+    assert {t["metric"]: (t["actual"], t["measured"]) for t in hunan} == {
+        "product_filings": (0, False),
+        "pledge_amount": (0, False),
+    }
+    await engine.close()
+
+
+async def test_as_of_a_past_day_counts_what_held_then_late_events_in_their_period() -> None:
+    engine = await engine_of([history()])
+    june = await every_view(engine, date(2024, 6, 30))
+    other = _by(june["coverage_institution"], "name")["湖南示范大学"]
+    # On 2024-06-30 B's patent 12 was still in force (its lapse holds from 2024-11-01) and nothing was inventoried.
+    assert (other["stock_valid"], other["inventoried"], other["coverage"]) == (2, 0, 0.0)
+    assert (other["status_2024-06-30"], other["status_2024-12-31"]) == ("missed", "pending")
+    year_end = await every_view(engine, date(2024, 12, 31))
+    other = _by(year_end["coverage_institution"], "name")["湖南示范大学"]
+    assert (other["stock_valid"], other["inventoried"], other["pooled"]) == (1, 1, 1)
+    assert {r["sei"]: r["patents"] for r in year_end["pool_sei"]}["生物产业"] == 1
+    assert (await every_view(engine, date(2025, 6, 1)))["five_year"] == []
+    await engine.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_repeats_and_any_delivery_order_give_the_same_figures(seed: int) -> None:
+    events = history()
+    in_order = await engine_of([events])
+    mixed = await engine_of(shuffled_with_repeats(events, seed))
+    twice = await engine_of([events, events])
+    expected = await every_view(in_order, None)
+    assert await every_view(mixed, None) == expected
+    assert await every_view(twice, None) == expected
+    for engine in (in_order, mixed, twice):
+        await engine.close()
+
+
+@pytest.mark.parametrize("day", [date(2024, 2, 15), date(2024, 6, 30), date(2024, 12, 31), date(2025, 6, 30)])
+async def test_an_as_of_answer_equals_a_replay_cut_at_that_day(day: date) -> None:
+    events = history()
+    full = await engine_of([events])
+    replay = await engine_of([cut(events, day)])
+    # The deadlines are judged on the day asked for, in both.
+    assert await every_view(full, day) == await every_view(replay, None, today=day)
+    await full.close()
+    await replay.close()
+
+
+async def test_a_restart_derives_the_same_current_tables_as_the_folds(tmp_path: Any) -> None:
+    events = history()
+    path = tmp_path / "engine.duckdb"
+    live = Engine(path, industries=load_industries())
+    await live.start()
+    for batch in shuffled_with_repeats(events, 7):
+        await live.apply(batch)
+    folded = await every_view(live, None)
+    await live.close()
+    restarted = Engine(path, industries=load_industries())
+    await restarted.start()
+    assert await every_view(restarted, None) == folded
+    await restarted.close()

@@ -1,0 +1,198 @@
+"""Who reads what, endpoint by endpoint and role by role, counts and facets included; rate limits; exports."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import zipfile
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from patentflow.contracts.access import Role
+from patentflow.projection.app import create_app
+from patentflow.projection.config import Settings
+from patentflow.testing.inprocess import InProcess, MemoryRuntime, auth, eventually, running, settings_for
+from patentflow.testing.samples import number
+
+from .history import A, B, published
+
+MINE = [number(2019, s) for s in (1, 2, 3)]
+THEIRS = [number(2019, s) for s in (11, 12, 13)]
+POOLED = [number(2019, 1), number(2019, 2)]
+
+# role: (token, patents it lists, provinces in its coverage view or None for 403, may read the pool view)
+CALLERS: dict[str, tuple[dict[str, str], list[str], list[str] | None, bool]] = {
+    "national": (auth(Role.NATIONAL_ADMIN), MINE + THEIRS, ["110000", "430000"], True),
+    "operator": (auth(Role.OPERATOR), MINE + THEIRS, ["110000", "430000"], True),
+    "ministry MoE": (auth(Role.MINISTRY, ministry="MoE"), MINE, ["110000"], True),
+    "ministry CAS": (auth(Role.MINISTRY, ministry="CAS"), [], [], True),
+    "province 110000": (auth(Role.PROVINCE_OFFICE, province="110000"), MINE, ["110000"], True),
+    "province 430000": (auth(Role.PROVINCE_OFFICE, province="430000"), THEIRS, ["430000"], True),
+    "institution A": (auth(Role.INSTITUTION_ADMIN, institution=A), MINE, ["110000"], True),
+    "institution B": (auth(Role.INSTITUTION_ADMIN, institution=B), THEIRS, ["430000"], True),
+    "school A/s1": (auth(Role.SCHOOL_REVIEWER, institution=A, school="s1"), [number(2019, 1)], ["110000"], True),
+    "inventor A/inv-1": (auth(Role.INVENTOR, institution=A, person="inv-1"), [number(2019, 1)], None, False),
+    "enterprise": (auth(Role.ENTERPRISE, enterprise=B), POOLED, None, True),
+    "bank": (auth(Role.BANK, bank=B), [], None, False),
+    "expert": (auth(Role.EXPERT, person="e-1"), [], None, False),
+}
+
+
+@contextlib.asynccontextmanager
+async def loaded(**overrides: Any) -> AsyncIterator[InProcess]:
+    settings = settings_for(Settings, engine_dir=None, **overrides)
+    async with running(create_app(settings, runtime=MemoryRuntime(settings))) as service:
+        for event, sequence, when, event_id in published():
+            await service.publish(event, sequence=sequence, time=when, event_id=event_id)
+
+        async def all_there() -> bool:
+            _, rows = await service.app.state.deps.engine.query("SELECT count(*) FROM events")
+            return int(rows[0][0]) == len(published())
+
+        await eventually(all_there, what="every event in the engine")
+        yield service
+
+
+@pytest.fixture(scope="module")
+async def service() -> AsyncIterator[InProcess]:
+    async with loaded(read_rate_per_second=10_000, read_burst=10_000) as running_service:
+        yield running_service
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
+async def test_each_role_lists_counts_and_facets_its_own_patents_only(service: InProcess, caller: str) -> None:
+    token, expected, _, _ = CALLERS[caller]
+    listed = await service.http.get("/patents", params={"limit": 500, "fields": "application_number"}, headers=token)
+    assert listed.status_code == 200
+    body = listed.json()
+    assert sorted(i["application_number"] for i in body["items"]) == sorted(expected)
+    assert body["total"] == len(expected)
+    facet = (await service.http.get("/patents/facets", params={"by": "province"}, headers=token)).json()
+    assert sum(c["patents"] for c in facet["counts"]) == len(expected)
+    # Asking for what lies outside the scope gives the empty answer, not an error that says it exists.
+    for province, there in (("110000", MINE), ("430000", THEIRS)):
+        asked = await service.http.get("/patents", params={"province": province}, headers=token)
+        assert asked.json()["total"] == len(set(expected) & set(there)), (caller, province)
+    for n in MINE + THEIRS:
+        one = await service.http.get(f"/patents/{n}", headers=token)
+        history = await service.http.get(f"/patents/{n}/timeline", headers=token)
+        assert one.status_code == history.status_code == (200 if n in expected else 404), (caller, n)
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
+async def test_each_role_sees_monitoring_figures_of_its_scope_only(service: InProcess, caller: str) -> None:
+    token, expected, provinces, pool_allowed = CALLERS[caller]
+    coverage = await service.http.get("/views/coverage", headers=token)
+    if provinces is None:
+        assert coverage.status_code == 403
+        for path in ("/views/legal-status", "/views/five-year", "/views/quarterly"):
+            assert (await service.http.get(path, headers=token)).status_code == 403
+    else:
+        assert coverage.status_code == 200
+        assert [r["province"] for r in coverage.json()["rows"]] == provinces
+        legal = (await service.http.get("/views/legal-status", headers=token)).json()["rows"]
+        assert sum(r["patents"] for r in legal) == len(expected)
+        watch = (await service.http.get("/views/five-year", headers=token)).json()
+        assert [r["application_number"] for r in watch["rows"]] == [n for n in [number(2019, 3)] if n in expected]
+        quarterly = (await service.http.get("/views/quarterly", headers=token)).json()
+        regions = {t["region"] for t in quarterly["targets"]}
+        if caller in ("national", "operator"):
+            assert regions == {"national", "150000", "430000"}
+        elif caller == "province 430000":
+            assert regions == {"430000"}
+        else:
+            assert regions == set()  # no institution sees a region's figures
+        recorded = sum(f["actual"] for f in quarterly["figures"] if f["metric"] == "recorded")
+        assert recorded == len(expected)
+    pool = await service.http.get("/views/pool", params={"by": "trl"}, headers=token)
+    assert pool.status_code == (200 if pool_allowed else 403)
+    if pool_allowed:
+        assert sum(r["patents"] for r in pool.json()["rows"]) == len([n for n in POOLED if n in expected])
+
+
+async def test_no_token_is_401_everywhere_and_an_integrator_reads_no_model(service: InProcess) -> None:
+    paths = ["/patents", "/patents/facets?by=province", f"/patents/{MINE[0]}", f"/patents/{MINE[0]}/timeline",
+             "/views/coverage", "/views/pool", "/views/legal-status", "/views/five-year", "/views/quarterly",
+             "/admin/engine", "/admin/engine/rebuild"]  # fmt: skip
+    for path in paths:
+        assert (await service.http.get(path)).status_code == 401, path
+    integrator = auth(Role.INTEGRATOR)
+    for path in paths:
+        assert (await service.http.get(path, headers=integrator)).status_code in (403, 404), path
+    province = auth(Role.PROVINCE_OFFICE, province="110000")
+    assert (await service.http.get("/admin/engine", headers=province)).status_code == 403
+
+
+async def test_the_timeline_lists_every_event_in_order_with_who_and_when(service: InProcess) -> None:
+    national = auth(Role.NATIONAL_ADMIN)
+    body = (await service.http.get(f"/patents/{number(2019, 11)}/timeline", headers=national)).json()
+    assert [e["type"].split(".")[-2] for e in body["events"]] == [
+        "PatentRecorded",
+        "InventoryRecordFilled",
+        "InventorySubmitted",
+        "InventoryApprovedBySchool",
+        "EnteredConversionPool",
+        "WithdrawnFromPool",
+    ]
+    assert [e["actor"] for e in body["events"]][:2] == ["admin", "inventor-1"]
+    assert body["events"][-1]["time"].startswith("2025-09-01")
+    assert body["encumbrances"] == []
+    lapsed = (await service.http.get(f"/patents/{number(2019, 12)}/timeline", headers=national)).json()
+    assert lapsed["events"][-1]["effective"] == "2024-11-01"
+
+
+async def test_listing_pages_by_cursor_sorts_and_selects_fields(service: InProcess) -> None:
+    national = auth(Role.NATIONAL_ADMIN)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 2, "sort": "-application_number", "fields": "application_number,province"}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await service.http.get("/patents", params=params, headers=national)).json()
+        assert all(set(item) == {"application_number", "province"} for item in page["items"])
+        seen.extend(item["application_number"] for item in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(MINE + THEIRS, reverse=True)
+    bad = await service.http.get("/patents", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=national)
+    assert bad.status_code == 422
+    wrong_sort = await service.http.get("/patents", params={"cursor": cursor or _first_cursor(), "sort": "grant_date"}, headers=national)  # fmt: skip
+    assert wrong_sort.status_code == 422
+    assert (await service.http.get("/patents", params={"fields": "password"}, headers=national)).status_code == 422
+    future = await service.http.get("/views/coverage", params={"as_of": "2999-01-01"}, headers=national)
+    assert future.status_code == 422
+
+
+def _first_cursor() -> str:
+    from patentflow.projection.queries import encode_cursor
+
+    return encode_cursor("application_number", 1, 1)
+
+
+async def test_views_export_as_csv_and_xlsx(service: InProcess) -> None:
+    national = auth(Role.NATIONAL_ADMIN)
+    answer = await service.http.get("/views/coverage", params={"group": "institution", "format": "csv"}, headers=national)  # fmt: skip
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert {r["name"]: r["stock_valid"] for r in rows} == {"示范理工大学": "3", "湖南示范大学": "1"}
+    sheet = await service.http.get("/views/pool", params={"by": "sei,trl", "format": "xlsx"}, headers=national)
+    assert sheet.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(sheet.content)) as book:
+        shared = book.read("xl/sharedStrings.xml").decode()
+    assert "新一代信息技术产业" in shared and "patents" in shared
+
+
+async def test_a_token_over_its_rate_gets_429_with_retry_after() -> None:
+    async with loaded(read_rate_per_second=0.5, read_burst=3) as limited:
+        token = auth(Role.NATIONAL_ADMIN)
+        statuses = [(await limited.http.get("/views/coverage", headers=token)).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        refused = await limited.http.get("/patents", headers=token)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        other = auth(Role.PROVINCE_OFFICE, province="430000")  # another token has its own bucket
+        assert (await limited.http.get("/patents", headers=other)).status_code == 200
