@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
-TOO_MANY = {
+TOO_MANY: dict[int | str, dict[str, Any]] = {
     429: {
         "description": "Too many requests for this token; retry after the seconds in Retry-After",
         "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},

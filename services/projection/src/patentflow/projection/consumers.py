@@ -26,6 +26,7 @@ from patentflow.contracts.events.inventory_enums import ReviewState
 from patentflow.kit.cloudevents import EventMeta
 from patentflow.kit.decisions import Document
 from patentflow.kit.eventmap import EventMap
+from patentflow.projection.facts import FACTS
 
 PATENTS = EventMap("patents", (topics.PATENTS,), "The integrated patent view, one document per patent.")
 PATENTS.ignore(NonUseJustificationRecorded)  # the flag it clears arrives as StateFundedNonUseCleared
@@ -100,4 +101,4 @@ def five_year_flag(event: StateFundedNonUseFlagged | StateFundedNonUseCleared, m
     return {"$set": {"non_use_flagged": isinstance(event, StateFundedNonUseFlagged), "updated_at": meta.time}}
 
 
-TABLES: tuple[EventMap, ...] = (PATENTS,)
+TABLES: tuple[EventMap, ...] = (PATENTS, FACTS)  # FACTS: the query engine's rows (facts.py)

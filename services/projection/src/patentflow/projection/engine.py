@@ -268,7 +268,7 @@ class Engine:
 
         def read() -> pa.Table:
             with contextlib.closing(self._db.cursor()) as cursor:
-                return cursor.execute(sql, list(params)).fetch_arrow_table()
+                return cursor.sql(sql, params=list(params)).to_arrow_table()
 
         return await asyncio.get_running_loop().run_in_executor(self._readers, read)
 
@@ -279,7 +279,7 @@ class Engine:
         def read() -> pa.Table:
             with contextlib.closing(self._db.cursor()) as cursor:
                 cursor.register("limits", limits)
-                return cursor.execute(fingerprint_sql(columns)).fetch_arrow_table()
+                return cursor.sql(fingerprint_sql(columns)).to_arrow_table()
 
         return await asyncio.get_running_loop().run_in_executor(self._readers, read)
 

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from patentflow.contracts import topics
+from patentflow.contracts.envelope import DomainEvent
 from patentflow.contracts.events import (
     EVENT_TYPES,
     EnteredConversionPool,
@@ -166,7 +167,7 @@ def filled(event: InventoryRecordFilled, meta: EventMeta) -> Document:
     }
 
 
-_REVIEW = {
+_REVIEW: dict[type[DomainEvent], ReviewState] = {
     InventorySubmitted: ReviewState.SUBMITTED,
     InventoryApprovedBySchool: ReviewState.SCHOOL_APPROVED,
     EnteredConversionPool: ReviewState.POOLED,
@@ -217,8 +218,6 @@ def institution(event: InstitutionRegistered, meta: EventMeta) -> Document:
         "inst_pilot": event.pilot,
     }
 
-
-TABLES: tuple[EventMap, ...] = (FACTS,)
 
 
 def ipc_class(symbol: str) -> str:

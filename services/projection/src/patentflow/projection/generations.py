@@ -180,7 +180,7 @@ class Generations:
             paused = time.perf_counter()
             async with live.write_lock:  # the live engine's writes wait here; its reads go on
                 ends = await consumer.end_offsets(partitions)
-                while any(await consumer.position(tp) < end for tp, end in ends.items()):
+                while await _behind(consumer, ends):
                     await _load(consumer, fresh, progress)
                 await fresh.start()
                 await self._compare(live, fresh, progress)
@@ -267,4 +267,14 @@ async def _load(consumer: AIOKafkaConsumer, engine: Engine, progress: Progress) 
 
 async def _lag(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> int:
     ends = await consumer.end_offsets(list(partitions))
-    return sum(max(end - await consumer.position(tp), 0) for tp, end in ends.items())
+    lag = 0
+    for tp, end in ends.items():
+        lag += max(end - await consumer.position(tp), 0)
+    return lag
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return True
+    return False
