@@ -96,7 +96,10 @@ def databases(run_id: str) -> dict[str, str]:
 
 
 def _running(name: str, env: dict[str, str], databases: dict[str, str], logs: Path) -> Iterator[ServiceUnderTest]:
-    service = ServiceUnderTest(name, {**env, "PATENTFLOW_MONGODB_DATABASE": databases[name]}, logs).start()
+    own = {"PATENTFLOW_MONGODB_DATABASE": databases[name]}
+    if name == "projection":  # its query engine's files, next to the logs of this run
+        own["PATENTFLOW_ENGINE_DIR"] = str(logs.parent / f"engine-{databases[name]}")
+    service = ServiceUnderTest(name, {**env, **own}, logs).start()
     if name == "inventory":
         register_institutions(service.url)
     yield service

@@ -48,7 +48,8 @@ class ProjectionDeps:
 
 
 def build(runtime: Runtime) -> Service[ProjectionDeps]:
-    """The projection's views from the runtime (no I/O), and the consumers that keep them."""
+    """The projection's views from the runtime, and the consumers that keep them. Its one I/O: opening the engine's
+    file, whose consumer group (recorded in it) names the engine's consumer."""
     settings = runtime.settings
     assert isinstance(settings, Settings), "the projection runs with its own settings"
     industries = load_industries(settings.industry_table)
@@ -70,7 +71,7 @@ def build(runtime: Runtime) -> Service[ProjectionDeps]:
     )
     handle = generations.handle
     engine = ConsumerSpec(
-        f"{FACTS.name}-{settings.engine_instance}",
+        f"{FACTS.name}-{settings.engine_instance}-{handle.current.group.removeprefix('engine-')}",
         FACTS.topic_names,
         handle.apply_one,
         FACTS,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -119,6 +120,12 @@ class Engine:
             self._db.execute(statement)
         self._db.execute("ATTACH ':memory:' AS live")
         self._load_reference(industries)
+        # The consumer group that feeds this file: a new file (a fresh directory, a rebuild) gets a new group, so it
+        # reads every partition from the beginning; a swap hands the live group over (see generations.py).
+        found = self._db.execute("SELECT value FROM engine_info WHERE key = 'group'").fetchall()
+        self.group: str = found[0][0] if found else f"engine-{secrets.token_hex(4)}"
+        if not found:
+            self.set_group(self.group)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-write")
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="engine-read")
         self._local = threading.local()
@@ -141,6 +148,11 @@ class Engine:
         db.execute(f"CREATE OR REPLACE TABLE live.patents AS {current_sql()}")
         db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
         return time.perf_counter() - started
+
+    def set_group(self, group: str) -> None:
+        """Record the consumer group that feeds this file (before it serves; not while writes run)."""
+        self._db.execute("INSERT OR REPLACE INTO engine_info VALUES ('group', ?)", [group])
+        self.group = group
 
     def _load_reference(self, industries: Sequence[dict[str, str]]) -> None:
         # The IPC subclass -> industry table, joined at query time: a new table applies without a rebuild.

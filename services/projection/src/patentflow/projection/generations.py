@@ -184,6 +184,7 @@ class Generations:
                     await _load(consumer, fresh, progress)
                 await fresh.start()
                 await self._compare(live, fresh, progress)
+                fresh.set_group(live.group)  # the live consumer carries on, now into the fresh file
                 self.handle.current = fresh
                 swapped = True
             progress.pause_seconds = round(time.perf_counter() - paused, 3)
