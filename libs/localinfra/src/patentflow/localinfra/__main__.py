@@ -1,4 +1,4 @@
-"""``python -m patentflow.localinfra install|start|stop|status|env|token|run``."""
+"""``python -m patentflow.localinfra install|start|stop|status|env|token|run|generate``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from patentflow.kit import tokens
-from patentflow.localinfra import infra, launcher
+from patentflow.localinfra import dataset, infra, launcher
 from patentflow.localinfra.config import InfraConfig
 from patentflow.localinfra.processes import InfraError
 
@@ -24,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="show whether each server runs and answers")
     sub.add_parser("env", help="print the environment that points services and tests here")
     sub.add_parser("run", help="the whole platform with demo data; Ctrl-C stops it")
+    generate = sub.add_parser(
+        "generate", help="load a national dataset of N patents through the running inventory service's API"
+    )
+    generate.add_argument("--patents", type=int, default=10_000, help="how many patents (default 10 000)")
+    generate.add_argument("--seed", type=int, default=2024, help="the same seed and size give the same data")
+    generate.add_argument("--review-share", type=float, default=0.05, help="share taken into the pool (0.05)")
+    generate.add_argument("--inventory-url", default="http://127.0.0.1:8001", help="the inventory service")
     # add_help=False: --help belongs to the token command itself, which lists the roles and scope fields
     sub.add_parser(
         "token",
@@ -56,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
             return _token(cfg, rest)
         elif args.command == "run":
             return launcher.run(cfg)
+        elif args.command == "generate":
+            sign = launcher.signer(cfg)
+            plan = dataset.plan(args.patents, args.seed)
+            print(f"loading {plan.patents} patents of {len(plan.institutions)} institutions ...", flush=True)
+            print(dataset.load(plan, args.inventory_url, sign, review_share=args.review_share))
     except InfraError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

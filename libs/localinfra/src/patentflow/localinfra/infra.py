@@ -69,4 +69,5 @@ def service_env(cfg: InfraConfig) -> dict[str, str]:
         "PATENTFLOW_KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap,
         "PATENTFLOW_MONGODB_URL": cfg.mongodb_url,
         "PATENTFLOW_AUTH_SECRET": auth_secret(cfg),
+        "PATENTFLOW_ENGINE_DIR": str(cfg.data_dir / "projection"),
     }

@@ -16,7 +16,7 @@ from typing import Any
 
 from patentflow.contracts.access import Role, Scope
 from patentflow.kit.auth import issue_token
-from patentflow.localinfra import demo, infra
+from patentflow.localinfra import dataset, demo, infra
 from patentflow.localinfra.config import InfraConfig
 from patentflow.localinfra.processes import InfraError, ManagedProcess, port_in_use, wait_until
 
@@ -179,7 +179,14 @@ def run(cfg: InfraConfig) -> int:
         print("starting the six services ...", flush=True)
         start_services(cfg, procs)
         tokens = load_demo(cfg)
-        _print_summary(cfg, tokens)
+        print(f"loading a national demo dataset of {DEMO_PATENTS} patents through the import API ...", flush=True)
+        try:
+            loaded = dataset.load(dataset.plan(DEMO_PATENTS), SERVICES[0].url, signer(cfg), review_share=0.1)
+        except dataset.LoadError as exc:
+            raise InfraError(f"the demo dataset was refused: {exc}") from exc
+        tokens["province"] = signer(cfg)("province_office", province=COVERAGE_PROVINCE)
+        _wait_for_coverage(tokens["province"])
+        _print_summary(cfg, tokens, loaded)
         by_name = {proc.name: (svc, proc) for svc, proc in zip(SERVICES, procs, strict=True)}
         supervisor = Supervisor(lambda name: _start(cfg, *by_name[name]), say=lambda text: print(text, flush=True))
         while True:
@@ -205,7 +212,41 @@ def run(cfg: InfraConfig) -> int:
     return 0
 
 
-def _print_summary(cfg: InfraConfig, tokens: dict[str, str]) -> None:
+DEMO_PATENTS = 3000
+COVERAGE_PROVINCE = "430000"  # Hunan: the province whose coverage the summary shows
+
+
+def signer(cfg: InfraConfig) -> Callable[..., str]:
+    """Signs development tokens with the local secret: ``signer(cfg)(role, **scope)``."""
+    secret = infra.auth_secret(cfg)
+
+    def sign(role: str, **scope: str) -> str:
+        sub = f"{role}@" + ("-".join(scope.values()) or "national")
+        return issue_token(secret, sub=sub, role=Role(role), scope=Scope(**scope), ttl=timedelta(days=7))
+
+    return sign
+
+
+def _coverage_url() -> str:
+    return f"{SERVICES[-1].url}/views/coverage?group=institution"
+
+
+def _wait_for_coverage(token: str, timeout: float = 120.0) -> None:
+    """Until the projection shows the province's institutions (its engine reads the import's events)."""
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(_coverage_url(), headers={"Authorization": f"Bearer {token}"})  # noqa: S310
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+                if json.loads(response.read())["rows"]:
+                    return
+        except (urllib.error.URLError, ValueError, KeyError):
+            pass
+        time.sleep(1)
+    raise InfraError("the projection did not show the demo dataset's coverage within two minutes")
+
+
+def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, object]) -> None:
     first = demo.INSTITUTIONS[0]["credit_code"]
     number = demo.patents()[0]["application_number"]
     lines = ["", "patentflow is running (Ctrl-C stops everything).", ""]
@@ -222,6 +263,12 @@ def _print_summary(cfg: InfraConfig, tokens: dict[str, str]) -> None:
         f"    export TOKEN={tokens[first]}",
         f'    curl -s -H "Authorization: Bearer $TOKEN" {SERVICES[-1].url}/patents/{number}',
         f"  national administrator token: {tokens['national_admin']}",
+        "",
+        f"  national dataset: {loaded['patents']} patents of {loaded['institutions']} institutions in 31 provinces,"
+        f" {loaded['pooled']} in the conversion pool. Inventory coverage of Hunan's institutions:",
+        f"    export PROVINCE={tokens['province']}",
+        f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{_coverage_url()}'",
+        f"  as of 2024-06-30, as a spreadsheet: '{_coverage_url()}&as_of=2024-06-30&format=xlsx' -o coverage.xlsx",
         "  more tokens: make token ARGS='--role province_office --province 430000'",
         "",
     ]
