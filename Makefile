@@ -30,9 +30,11 @@ test-unit: install ## fast tests only (no broker, no store)
 test-e2e: install ## end-to-end tests only
 	$(PY) -m pytest -m e2e -v
 
-bench: install ## benchmarks: consumer events/s against raw rates; 100 000-row import (rows/s, memory), then again
+BENCH_PATENTS ?= 1000000
+bench: install ## benchmarks: consumers and imports against raw rates; the read side at BENCH_PATENTS (1 000 000) patents
 	$(PY) bench/consumer_bench.py
 	$(PY) bench/import_bench.py
+	$(PY) bench/readside_bench.py --patents $(BENCH_PATENTS)
 
 lint: install ## ruff, formatting, mypy, import boundaries, contract drift
 	$(PY) -m ruff check .

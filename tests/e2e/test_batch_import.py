@@ -86,9 +86,6 @@ async def test_ten_thousand_rows_with_three_percent_bad_import_once(
     assert "the same number as row" in kinds[first_bad["repeated_number"]]["reason"]
     assert kinds[first_bad["trl"]]["column"] == "技术成熟度"
 
-    # Listing and export read the whole collection on FerretDB (no index but _id), under the projection's load.
-    listed = await http.get(f"{inventory.url}/patents", headers=admin, params={"limit": 1}, timeout=120)
-    assert listed.json()["total"] == 9_697
     good = set(sample.good)
     events = await _events_for(infrastructure, good)
     assert len(events) == 2 * 9_697  # PatentRecorded and InventoryRecordFilled for every good row
@@ -111,6 +108,7 @@ async def test_ten_thousand_rows_with_three_percent_bad_import_once(
     await asyncio.sleep(2)
     assert len(await _events_for(infrastructure, good)) == len(events)
 
+    # The export reads the whole collection on FerretDB (no index but _id), under the projection's load.
     exported = await http.get(f"{inventory.url}/exports/patents.csv", headers=admin, timeout=120)
     lines = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))))
     assert lines[0][0] == "申请号"

@@ -4,7 +4,10 @@ events keep arriving ends equal to the live engine and is swapped in."""
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -103,7 +106,9 @@ async def _coverage(http: httpx.AsyncClient, url: str, owner: Owner) -> dict[str
     return rows[0] if rows else None
 
 
-async def _until_counted(http: httpx.AsyncClient, url: str, owner: Owner, patents: int, timeout: float) -> dict[str, Any]:
+async def _until_counted(
+    http: httpx.AsyncClient, url: str, owner: Owner, patents: int, timeout: float
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     row = await _coverage(http, url, owner)
     while (row is None or row["inventoried"] != patents) and time.monotonic() < deadline:
@@ -187,7 +192,20 @@ async def test_a_rebuild_while_events_keep_arriving_ends_equal_and_is_swapped_in
         await _send(producer, _records(early, 5_000, 2012))
         await _until_counted(http, projection.url, early, 5_000, timeout=120)
         arriving = asyncio.create_task(_send(producer, _records(late, 10_000, 2013), pause=0.5, chunk=1000))
-        progress = await _rebuilt(http, projection.url, timeout=240)
+        # The operator's command: starts the rebuild, prints its progress, exits 0 once swapped in unchanged.
+        command = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "patentflow.projection", "rebuild", "--url", projection.url, "--every", "0.5"],
+            env={**os.environ, **service_env},
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        assert command.returncode == 0, command.stdout + command.stderr
+        assert "loading" in command.stdout
+        assert "swapped" in command.stdout.splitlines()[-1]
+        progress = (await http.get(f"{projection.url}/admin/engine/rebuild", headers=NATIONAL)).json()
         assert progress["state"] == "swapped", progress
         assert progress["differences"] == 0, progress
         assert progress["events"] > 0

@@ -2,9 +2,10 @@
 
 ``ACCESS`` holds the answer each caller gets from each operation, its target set up so that the command would
 succeed for a caller who may give it. 401 without a token; 404 when the caller may not see the record (answered
-exactly as a missing one); 403 when it may see the record but not do this; queries answer only what the caller's
-scope allows (``VISIBLE``). The table follows the written rules (``access.py``'s docstrings, docs/domain.md §2);
-where the code answers otherwise the cell keeps the rule's answer (``RULE_NOT_CODE`` says why).
+exactly as a missing one); 403 when it may see the record but not do this. Patent listings and coverage are the
+projection's (their access per role: services/projection/tests/test_read_access.py). The table follows the written
+rules (``access.py``'s docstrings, docs/domain.md §2); where the code answers otherwise the cell keeps the rule's
+answer (``RULE_NOT_CODE`` says why).
 
 An operation added to the app without a row here fails ``test_every_operation_of_the_service_has_an_access_entry``.
 """
@@ -76,7 +77,6 @@ PRINCIPALS: dict[str, dict[str, str]] = {
 _TABLE = """
 operation                                    anon national operator prov11 prov43 moe adminA adminB revCS revLaw invA invB firm bank integ expert
 POST /patents                                401  201      403      403    403    403 201    403    403   403    403  403  403  403  403   403
-GET /patents                                 401  200      200      200    200    200 200    200    200   200    200  200  200  200  200   200
 GET /patents/{number}                        401  200      200      200    404    404 200    404    200   404    200  404  404  404  404   404
 PATCH /patents/{number}                      401  200      403      403    404    404 200    404    403   404    403  404  404  404  404   404
 PUT /patents/{number}/inventory              401  200      403      403    404    404 200    404    403   404    200  404  404  404  404   404
@@ -91,7 +91,6 @@ POST /institutions                           401  201      403      201    403  
 GET /institutions/{code}                     401  200      200      200    404    200 200    404    404   404    404  404  404  404  404   404
 POST /institutions/{code}/schools            401  201      403      403    404    403 201    404    404   404    404  404  404  404  404   404
 POST /institutions/{code}/inventors          401  201      403      403    404    403 201    404    404   404    404  404  404  404  404   404
-GET /coverage                                401  200      200      200    200    200 200    200    200   200    200  200  200  200  200   200
 POST /imports                                401  202      403      403    403    403 202    403    403   403    403  403  403  403  403   403
 GET /imports/{import_id}                     401  200      200      404    404    404 200    404    404   404    404  404  404  404  404   404
 GET /imports/{import_id}/errors              401  200      200      404    404    404 200    404    404   404    404  404  404  404  404   404
@@ -120,19 +119,6 @@ RULE_NOT_CODE: dict[tuple[str, str, str], str] = {
     ("GET", "/imports/{import_id}", "operator"): "(rule: domain.md §2, operators see every record; code: 404)",
     ("GET", "/imports/{import_id}/errors", "operator"): "(rule: domain.md §2, operators see every record; code: 404)",
     ("GET", "/exports/patents.csv", "operator"): "(rule: domain.md §2, operators see every record; code: 403)",
-}
-
-# How many items each caller's query answers (targets of the list operations, see their setup below):
-# patents  A: cs/zhangsan, law/lisi, no school/lisi; B: no school/zhangsan — institutions A and B.
-VISIBLE: dict[tuple[str, str], dict[str, int]] = {
-    ("GET", "/patents"): {
-        **{"national": 4, "operator": 4, "prov11": 3, "prov43": 1, "moe": 0, "adminA": 3, "adminB": 1},
-        **{"revCS": 1, "revLaw": 1, "invA": 1, "invB": 1, "firm": 0, "bank": 0, "integ": 0, "expert": 0},
-    },
-    ("GET", "/coverage"): {
-        **{"national": 2, "operator": 2, "prov11": 1, "prov43": 1, "moe": 1, "adminA": 1, "adminB": 1},
-        **{"revCS": 0, "revLaw": 0, "invA": 0, "invB": 0, "firm": 0, "bank": 0, "integ": 0, "expert": 0},
-    },
 }
 
 ADMIN, NATIONAL = PRINCIPALS["adminA"], PRINCIPALS["national"]
@@ -263,43 +249,6 @@ async def patent_shown(service: InProcess, cell: Cell, who: str, response: httpx
     return same_as_missing(response, await service.http.get(f"/patents/{MISSING_PATENT}", headers=headers))
 
 
-async def list_setup(service: InProcess) -> None:
-    """A: cs/zhangsan, law/lisi and no school/lisi; B: no school/zhangsan."""
-    await ok(
-        service.http.post(f"/institutions/{A}/schools", json={"school_id": "law", "name": "法学院"}, headers=ADMIN), 201
-    )
-    lisi = {"inventor_id": "lisi", "name": "李四", "school_id": "law"}
-    await ok(service.http.post(f"/institutions/{A}/inventors", json=lisi, headers=ADMIN), 201)
-    bodies = [
-        (patent_body(1), ADMIN),
-        (patent_body(2, school_id="law", inventor_ids=["lisi"]), ADMIN),
-        (patent_body(3, school_id=None, inventor_ids=["lisi"]), ADMIN),
-        (patent_body(4, institution=B), PRINCIPALS["adminB"]),
-    ]
-    for body, headers in bodies:
-        await ok(service.http.post("/patents", json=body, headers=headers), 201)
-
-
-async def listing(service: InProcess, _: Any, serial: int) -> Cell:
-    return Cell("/patents", {"params": {"limit": 500}})
-
-
-async def patents_listed(
-    service: InProcess, cell: Cell, who: str, response: httpx.Response, allowed: bool
-) -> list[str]:
-    if not allowed:
-        return []
-    answer, expected = response.json(), VISIBLE[("GET", "/patents")][who]
-    problems = (
-        [] if answer["total"] == len(answer["items"]) == expected else [f"lists {answer['total']}, not {expected}"]
-    )
-    for item in answer["items"]:  # what a caller lists it may also read, one by one
-        one = await service.http.get(f"/patents/{item['application_number']}", headers=PRINCIPALS[who])
-        if one.status_code != 200:
-            problems.append(f"lists {item['application_number']} but reading it answers {one.status_code}")
-    return problems
-
-
 async def read_institution(service: InProcess, _: Any, serial: int) -> Cell:
     return Cell(f"/institutions/{A}")
 
@@ -310,23 +259,6 @@ async def institution_shown(
     if allowed:
         return [] if response.json() == await institution(service) else [f"shows {response.json()}"]
     return same_as_missing(response, await service.http.get(f"/institutions/{MISSING_CODE}", headers=PRINCIPALS[who]))
-
-
-async def covering(service: InProcess, _: Any, serial: int) -> Cell:
-    return Cell("/coverage")
-
-
-async def coverage_shown(
-    service: InProcess, cell: Cell, who: str, response: httpx.Response, allowed: bool
-) -> list[str]:
-    if not allowed:
-        return []
-    rows, expected = response.json()["institutions"], VISIBLE[("GET", "/coverage")][who]
-    provinces = {row["province"] for row in rows}
-    problems = [] if len(rows) == expected else [f"shows {len(rows)} institutions, not {expected}"]
-    if {p["province"] for p in response.json()["provinces"]} != provinces:
-        problems.append(f"province totals {response.json()['provinces']} for institutions of {provinces}")
-    return problems
 
 
 # The registry ---------------------------------------------------------------------------------------------------
@@ -473,7 +405,6 @@ async def swept(service: InProcess, cell: Cell, who: str, response: httpx.Respon
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/patents"): Operation(new_patent, patent_recorded, (PatentRecorded, "application_number")),
-    ("GET", "/patents"): Operation(listing, patents_listed, setup=list_setup),
     ("GET", "/patents/{number}"): Operation(read_patent, patent_shown),
     ("PATCH", "/patents/{number}"): command("", {"title": "一种更正后的名称"}, "draft", PatentRecordCorrected),
     ("PUT", "/patents/{number}/inventory"): command("/inventory", RECORD, "draft", InventoryRecordFilled),
@@ -498,7 +429,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/institutions/{code}/inventors"): Operation(
         member("inventors"), member_added, (InventorAdded, "inventor_id")
     ),
-    ("GET", "/coverage"): Operation(covering, coverage_shown, setup=list_setup),
     ("POST", "/imports"): Operation(upload, uploaded, (PatentRecorded, "application_number")),
     ("GET", "/imports/{import_id}"): Operation(import_read(""), import_shown, setup=one_import),
     ("GET", "/imports/{import_id}/errors"): Operation(import_read("/errors"), import_shown, setup=one_import),
@@ -527,8 +457,6 @@ def test_every_operation_of_the_service_has_an_access_entry() -> None:
     assert len(operations) >= 20  # the app was built with its routers
     assert set(ACCESS) == operations, {"without a row": operations - set(ACCESS), "gone": set(ACCESS) - operations}
     assert set(OPERATIONS) == set(ACCESS)
-    assert set(VISIBLE) <= set(ACCESS)
-    assert all(set(counts) == set(PRINCIPALS) - {"anon"} for counts in VISIBLE.values())
     assert all(key[:2] in ACCESS and key[2] in PRINCIPALS for key in RULE_NOT_CODE)
 
 

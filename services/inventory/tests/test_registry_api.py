@@ -1,5 +1,5 @@
-"""The institution registry, the coverage denominators, the operator's sweep and the patent listing through HTTP:
-who may register, see and manage an institution, whose rows each caller sees, and what the sweep flags."""
+"""The institution registry and the operator's sweep through HTTP: who may register, see and manage an
+institution, and what the sweep flags."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ BEIJING = auth(Role.PROVINCE_OFFICE, province="110000")
 HUNAN = auth(Role.PROVINCE_OFFICE, province="430000")
 MOE = auth(Role.MINISTRY, ministry="MoE")
 INVENTOR = auth(Role.INVENTOR, institution=A, person="zhangsan")
-REVIEWER = auth(Role.SCHOOL_REVIEWER, institution=A, school="cs")
 E = TypeVar("E", bound=DomainEvent)
 FUNDED: dict[str, Any] = {"state_funded": True, "state_funding": {"project_number": "2018YFA0001", "funder": "科技部"}}
 
@@ -159,54 +158,6 @@ async def test_its_administrator_adds_schools_and_inventors_once() -> None:
         ]
 
 
-async def test_coverage_counts_granted_patents_in_force_for_whoever_may_see_them() -> None:
-    async with inventory() as service:
-        stock = [await record(service, serial) for serial in (201, 202, 203)]
-        await record(service, 204, grant_date=None)  # an application is no stock patent
-        ended = await record(service, 205)
-        terminated = {"status": "terminated", "effective_date": "2026-01-01"}
-        assert (await service.http.post(f"/patents/{ended}/legal-status", json=terminated, headers=ADMIN_A)).is_success
-        await record(service, 206, institution=B)
-        assert (await service.http.put(f"/patents/{stock[0]}/inventory", json=RECORD, headers=ADMIN_A)).is_success
-        assert (await service.http.put(f"/patents/{stock[1]}/inventory", json=RECORD, headers=ADMIN_A)).is_success
-        for step, caller in (("submission", ADMIN_A), ("school-approval", REVIEWER), ("institution-approval", ADMIN_A)):
-            assert (await service.http.post(f"/patents/{stock[1]}/{step}", headers=caller)).is_success
-        figures = {"stock_valid": 3, "inventoried": 2, "pooled": 1}
-        row_a = {
-            "credit_code": A,
-            "name": "示范理工大学",
-            "province": "110000",
-            "ministry": "MoE",
-            "pilot": True,
-            **figures,
-        }
-        row_b = {
-            "credit_code": B,
-            "name": "湖南示范大学",
-            "province": "430000",
-            "ministry": None,
-            "pilot": False,
-            "stock_valid": 1,
-            "inventoried": 0,
-            "pooled": 0,
-        }
-        province_a = {"province": "110000", **figures}
-        province_b = {"province": "430000", "stock_valid": 1, "inventoried": 0, "pooled": 0}
-        expected = {
-            "A": (ADMIN_A, [row_a], [province_a]),
-            "B": (ADMIN_B, [row_b], [province_b]),
-            "national": (NATIONAL, [row_a, row_b], [province_a, province_b]),
-            "Beijing": (BEIJING, [row_a], [province_a]),
-            "MoE": (MOE, [row_a], [province_a]),
-            "inventor": (INVENTOR, [], []),
-        }
-        for who, (caller, rows, provinces) in expected.items():
-            answer = await service.http.get("/coverage", headers=caller)
-            assert answer.status_code == 200, answer.text
-            assert answer.json() == {"institutions": rows, "provinces": provinces}, who
-        assert (await service.http.get("/coverage")).status_code == 401
-
-
 class Calendar(Clock):
     """A service clock whose day the test moves on (``days.append``); Clock itself is frozen."""
 
@@ -255,44 +206,10 @@ async def test_the_sweep_flags_a_state_funded_patent_unused_five_years_after_gra
             date(2025, 1, 1),
             TODAY,
         )
-        flagged = await service.http.get("/patents", params={"non_use_flagged": "true"}, headers=ADMIN_A)
-        assert [p["application_number"] for p in flagged.json()["items"]] == [unused]
+        for patent, flagged in ((unused, True), (used, False)):
+            shown = await service.http.get(f"/patents/{patent}", headers=ADMIN_A)
+            assert shown.status_code == 200, shown.text
+            assert shown.json()["non_use_flagged"] is flagged, patent
         again = await service.http.post("/operations/sweep", headers=auth(Role.OPERATOR))
         assert again.json()["changed"] == 0
         assert len(service.published(StateFundedNonUseFlagged)) == 1
-
-
-async def test_the_listing_shows_each_caller_its_own_patents_by_review_state() -> None:
-    async with inventory() as service:
-        for code, person, admin in ((A, "lisi", ADMIN_A), (B, "wangwu", ADMIN_B)):
-            account = {"inventor_id": person, "name": person}
-            assert (await service.http.post(f"/institutions/{code}/inventors", json=account, headers=admin)).is_success
-        mine = await record(service, 240)
-        submitted = await record(service, 241)
-        others = await record(service, 242, inventor_ids=["lisi"], school_id=None)
-        await record(service, 243, institution=B, inventor_ids=["wangwu"])
-        assert (await service.http.put(f"/patents/{submitted}/inventory", json=RECORD, headers=INVENTOR)).is_success
-        assert (await service.http.post(f"/patents/{submitted}/submission", headers=INVENTOR)).is_success
-
-        async def listed(caller: dict[str, str], **params: str) -> list[str]:
-            answer = await service.http.get("/patents", params=params, headers=caller)
-            assert answer.status_code == 200, answer.text
-            return [p["application_number"] for p in answer.json()["items"]]
-
-        assert await listed(ADMIN_A) == [mine, submitted, others]
-        assert (await service.http.get("/patents", headers=ADMIN_A)).json()["total"] == 3
-        assert await listed(ADMIN_B) == [number(2020, 243)]
-        assert await listed(INVENTOR) == [mine, submitted]
-        assert await listed(REVIEWER) == [mine, submitted]
-        assert await listed(BEIJING) == [mine, submitted, others]
-        assert await listed(MOE) == []
-        assert await listed(ADMIN_A, review_state="submitted") == [submitted]
-        assert await listed(ADMIN_A, review_state="draft") == [mine, others]
-        assert await listed(INVENTOR, review_state="draft") == [mine]
-        assert await listed(ADMIN_A, limit="1", skip="1") == [submitted]
-        paged = await service.http.get("/patents", params={"limit": "1"}, headers=ADMIN_A)
-        assert paged.json()["total"] == 3
-        bad = await service.http.get("/patents", params={"review_state": "lost"}, headers=ADMIN_A)
-        assert bad.status_code == 422
-        assert bad.json()["detail"][0]["loc"] == ["query", "review_state"]
-        assert (await service.http.get("/patents")).status_code == 401

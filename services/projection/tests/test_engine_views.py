@@ -167,3 +167,20 @@ async def test_a_restart_derives_the_same_current_tables_as_the_folds(tmp_path: 
     await restarted.start()
     assert await every_view(restarted, None) == folded
     await restarted.close()
+
+
+async def test_every_filter_works_as_of_a_past_day_too() -> None:
+    engine = await engine_of([history()])
+    day = date(2024, 12, 31)
+    every = Filters(
+        province="430000", institution=None, ministry="", sei="4", industry="27", patent_type="invention",
+        institution_type="other", review_state="pooled", legal_status="valid", state_funded=False,
+        five_year_flagged=False, ipc="A61K",
+    )  # fmt: skip
+    coverage = await views.coverage(engine, TARGETS, NATIONAL, every, "institution", day, NOW)
+    assert [(r["name"], r["pooled"]) for r in coverage] == [("湖南示范大学", 1)]
+    assert [r["patents"] for r in await views.pool(engine, NATIONAL, every, ["sei", "industry", "intent"], day)] == [1, 1]
+    assert await views.legal_status(engine, NATIONAL, every, "institution_type", day) != []
+    page = queries.page(NATIONAL, every, as_of=day, fields=("application_number",))
+    assert [r["application_number"] for r in (await views.listing(engine, page, 10))[0]] == [number(2019, 11)]
+    await engine.close()

@@ -56,16 +56,6 @@ class AggregateStore:
             return None
         return Aggregate(doc["_id"], doc["version"], doc["last_sequence"], doc["state"], tuple(doc.get("commands", ())))
 
-    async def page(self, query: Document, *, skip: int = 0, limit: int = 50) -> tuple[int, list[Aggregate]]:
-        """Aggregates matching a query on their state (``state.<field>``), by id, and how many match in all."""
-        total = await self.collection.count_documents(query)
-        cursor = self.collection.find(query, {"outbox": 0}).sort("_id", ASCENDING).skip(skip).limit(limit)
-        docs = await cursor.to_list()
-        return total, [
-            Aggregate(d["_id"], d["version"], d["last_sequence"], d["state"], tuple(d.get("commands", ())))
-            for d in docs
-        ]
-
     async def ids(self, query: Document) -> list[str]:
         """Ids of the aggregates matching a query, for sweeps."""
         return [d["_id"] for d in await self.collection.find(query, {"_id": 1}).to_list()]

@@ -24,16 +24,6 @@ class Principal(BaseModel):
             self.role is Role.INSTITUTION_ADMIN and self.scope.institution == credit_code
         )
 
-    def listing_filter(self, *, institution_field: str, province_field: str) -> dict[str, str] | None:
-        """A store query for what this caller may list; {} for everything, None for nothing."""
-        if self.role in ALL_OF_THEM:
-            return {}
-        if self.role is Role.PROVINCE_OFFICE and self.scope.province:
-            return {province_field: self.scope.province}
-        if self.role is Role.INSTITUTION_ADMIN and self.scope.institution:
-            return {institution_field: self.scope.institution}
-        return None
-
     def may_see(self, *, institution: str | None, province: str | None) -> bool:
         """May read a non-public record owned by ``institution`` in ``province``."""
         if self.role in ALL_OF_THEM:

@@ -86,6 +86,7 @@ class Dataset:
     """What a load will record."""
 
     seed: int
+    base: int = 0  # shifts credit codes and application numbers: datasets of different bases never collide
     institutions: list[Institution] = field(default_factory=list)
 
     @property
@@ -100,12 +101,14 @@ def credit_code(province: str, serial: int) -> str:
     return body + credit_code_check_char(body)
 
 
-def plan(patents: int, seed: int = 2024, per_institution: int = 300) -> Dataset:
-    """Institutions across the provinces, with ``patents`` patents between them."""
-    rng = random.Random(seed)
+def plan(patents: int, seed: int = 2024, per_institution: int = 300, base: int = 0) -> Dataset:
+    """Institutions across the provinces, with ``patents`` patents between them (``base``: see Dataset)."""
+    if not 0 <= base < 8:
+        raise ValueError("base is 0 to 7")
+    rng = random.Random(seed + base * 7919)
     count = max(len(PROVINCES), patents // per_institution)
     total_weight = sum(w for _, _, w in PROVINCES)
-    dataset = Dataset(seed)
+    dataset = Dataset(seed, base)
     names: set[str] = set()
     # Every province has at least one institution; the rest go by weight, the heaviest first.
     per_province = {code: max(1, count * weight // total_weight) for code, _, weight in PROVINCES}
@@ -131,7 +134,17 @@ def plan(patents: int, seed: int = 2024, per_institution: int = 300) -> Dataset:
                 (f"inv-{n + 1}", _person(rng), schools[n % len(schools)]) for n in range(rng.randint(2, 5))
             )
             dataset.institutions.append(
-                Institution(credit_code(code, 100_000 + i), name, kind, code, ministry, pilot, schools, inventors, 0)
+                Institution(
+                    credit_code(code, 100_000 * (base + 1) + i),
+                    name,
+                    kind,
+                    code,
+                    ministry,
+                    pilot,
+                    schools,
+                    inventors,
+                    0,
+                )
             )
             i += 1
     shares = [rng.lognormvariate(0, 0.8) for _ in range(count)]
@@ -185,7 +198,8 @@ def rows(dataset: Dataset, institution: Institution, index: int) -> Iterator[dic
         serial = first + n
         year = 2010 + serial % 13
         kind = 1 if rng.random() < 0.72 else 2
-        number = _number(year, kind, 2_000_000 + serial // 13)  # above the serials of demo.py and the tests
+        # Above the serials of demo.py and the tests; 1 000 000 apart per base (a million patents use 77 000 a year).
+        number = _number(year, kind, 2_000_000 + dataset.base * 1_000_000 + serial // 13)
         symbols, objects, methods = rng.choice(_FIELDS)
         choice = rng.randrange(len(symbols))
         title = f"一种{objects[choice % len(objects)]}{rng.choice(methods)}"
@@ -309,7 +323,7 @@ def _wait(http: httpx.Client, job: tuple[str, dict[str, str]]) -> None:
             if state["status"] == "failed":
                 raise LoadError(f"import failed: {state}")
             return
-        time.sleep(0.5)
+        time.sleep(0.1)
 
 
 def _review(http: httpx.Client, dataset: Dataset, token: Token, share: float) -> tuple[int, int]:

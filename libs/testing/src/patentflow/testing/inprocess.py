@@ -53,6 +53,8 @@ def settings_for(kind: type[S], **overrides: Any) -> S:
         "consumer_backoff_seconds": 0.0,
         "consumer_transient_retry_seconds": 0.0,
     }
+    if "engine_dir" in kind.model_fields:
+        values["engine_dir"] = None  # the projection's query engine in memory: no file shared between tests or runs
     return kind(**{**values, **overrides})
 
 

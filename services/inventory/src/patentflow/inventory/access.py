@@ -81,7 +81,7 @@ def may_record_legal_status(principal: Principal, state: dict[str, Any]) -> bool
 
 
 def sees_institution(principal: Principal, data: dict[str, Any]) -> bool:
-    """May see an institution (its registry data or its coverage row): itself, its province, its ministry."""
+    """May see an institution's registry data: itself, its province, its ministry."""
     return principal.may_see(institution=data["credit_code"], province=data["province"]) or (
         principal.role is Role.MINISTRY
         and principal.scope.ministry is not None

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Path, Query, status
+from fastapi import Depends, HTTPException, Path, status
 
-from patentflow.contracts.access import Role
-from patentflow.contracts.events.inventory_enums import ReviewState
 from patentflow.contracts.identifiers import normalize_application_number
-from patentflow.inventory import domain, handlers
+from patentflow.inventory import handlers
 from patentflow.inventory.deps import Deps
 from patentflow.inventory.models import (
     InventoryRecordInput,
@@ -22,7 +20,7 @@ from patentflow.inventory.models import (
 )
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.http import CommandCall
-from patentflow.kit.routing import APPLICATION_NUMBER_PATTERN, ServiceRouter, Skip
+from patentflow.kit.routing import APPLICATION_NUMBER_PATTERN, ServiceRouter
 
 router = ServiceRouter(prefix="/patents", tags=["patents"])
 IDEMPOTENCY_DOC = "Send an Idempotency-Key to repeat safely: the same key and body return the first answer."
@@ -63,39 +61,6 @@ async def record_patent(body: PatentCreate, call: CommandCall, deps: Deps) -> An
 @router.get("/{number}", response_model=PatentPublic, summary="A recorded patent, as far as you may see it")
 async def get_patent(number: Number, principal: CurrentPrincipal, deps: Deps) -> Answer:
     return await handlers.patent(deps, principal, number)
-
-
-@router.get("", summary="Patents of your institution, by review state or five-year flag")
-async def list_patents(
-    principal: CurrentPrincipal,
-    deps: Deps,
-    review_state: ReviewState | None = None,
-    non_use_flagged: bool | None = None,
-    skip: Skip = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> Answer:
-    scope = principal.listing_filter(
-        institution_field="state.patent.owner.credit_code", province_field="state.patent.owner.province"
-    )
-    query: dict[str, Any] | None = scope
-    if query is None and principal.role is Role.INVENTOR and principal.scope.person and principal.scope.institution:
-        query = {
-            "state.patent.owner.credit_code": principal.scope.institution,
-            "state.patent.inventor_ids": principal.scope.person,
-        }
-    if query is None and principal.role is Role.SCHOOL_REVIEWER and principal.scope.school:
-        query = {
-            "state.patent.owner.credit_code": principal.scope.institution,
-            "state.patent.school_id": principal.scope.school,
-        }
-    if query is None:
-        return {"total": 0, "items": []}
-    if review_state is not None:
-        query["state.review_state"] = review_state.value
-    if non_use_flagged is not None:
-        query["state.non_use_flagged"] = non_use_flagged
-    total, docs = await deps.patents.page(query, skip=skip, limit=limit)
-    return {"total": total, "items": [domain.public(d.id, d.version, d.state) for d in docs]}
 
 
 @router.patch(

@@ -1,4 +1,4 @@
-"""HTTP commands and queries of the institution registry, and the coverage denominators."""
+"""HTTP commands and queries of the institution registry."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Path, status
 
 from patentflow.contracts.identifiers import normalize_credit_code
-from patentflow.inventory import access, handlers
-from patentflow.inventory.coverage import coverage_rows
+from patentflow.inventory import handlers
 from patentflow.inventory.deps import Deps
 from patentflow.inventory.models import InstitutionCreate, InventorCreate, SchoolCreate
 from patentflow.kit.auth import CurrentPrincipal
@@ -56,15 +55,3 @@ async def add_school(code: Code, body: SchoolCreate, call: CommandCall, deps: De
 @router.post("/institutions/{code}/inventors", status_code=status.HTTP_201_CREATED, summary="Add an inventor account")
 async def add_inventor(code: Code, body: InventorCreate, call: CommandCall, deps: Deps) -> Answer:
     return call.answer(await handlers.add_inventor(deps, call.actor(body), code, body.command()))
-
-
-@router.get("/coverage", summary="Coverage denominators: valid stock patents, inventoried and pooled, per institution")
-async def coverage(principal: CurrentPrincipal, deps: Deps) -> Answer:
-    rows = await coverage_rows(deps.registry, deps.patents)
-    visible = [r for r in rows if access.sees_institution(principal, r)]
-    provinces: dict[str, dict[str, int]] = {}
-    for row in visible:
-        totals = provinces.setdefault(row["province"], {"stock_valid": 0, "inventoried": 0, "pooled": 0})
-        for key in totals:
-            totals[key] += row[key]
-    return {"institutions": visible, "provinces": [{"province": p, **t} for p, t in sorted(provinces.items())]}

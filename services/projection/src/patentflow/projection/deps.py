@@ -38,8 +38,7 @@ class ProjectionDeps:
         return self.generations.handle.current
 
     async def start(self) -> None:
-        """Indexes of the store's view; the engine's current tables from its rows on disk."""
-        await self.patents.ensure_indexes()
+        """The engine's current tables, from its rows on disk."""
         await self.engine.start()
 
     async def stop(self) -> None:

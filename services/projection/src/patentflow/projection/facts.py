@@ -219,7 +219,6 @@ def institution(event: InstitutionRegistered, meta: EventMeta) -> Document:
     }
 
 
-
 def ipc_class(symbol: str) -> str:
     """The IPC subclass of a symbol ("H01M 4/525" -> "H01M"), the level the industry tables map."""
     return symbol.replace(" ", "")[:4].upper()

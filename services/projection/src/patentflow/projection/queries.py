@@ -130,7 +130,7 @@ class Filters:
             params.append(self.sei)
         if self.industry is not None:
             parts.append(
-                "(list_contains(list_transform(p.industry_codes, c -> c[1:2]), ?) OR (len(coalesce(p.industry_codes, "
+                "(list_contains(list_transform(p.industry_codes, lambda c: c[1:2]), ?) OR (len(coalesce(p.industry_codes, "
                 "[])) = 0 AND p.ipc_class IN (SELECT ipc_class FROM live.ref_gbt WHERE gbt4754 = ?)))"
             )
             params.extend([self.industry[:2], self.industry[:2]])
@@ -140,12 +140,20 @@ class Filters:
         return Clause(" AND ".join(parts) or "TRUE", tuple(params))
 
 
+SCOPE_AND_FILTER_COLUMNS = (
+    "application_number", "institution", "province", "school", "inventor_ids", "patent_type", "review_state",
+    "legal_status", "state_funded", "non_use_flagged", "ipc_main", "ipc_class", "industry_codes",
+)  # fmt: skip
+
+
 def sources(as_of: date | None, columns: Sequence[str] | None = None) -> tuple[str, str]:
     """The FROM expressions of patents and institutions: current, or derived from the rows effective by ``as_of``."""
     if as_of is None:
         return "live.patents", "live.institutions"
     rows = as_of_source(as_of)
-    patents = f"({current_sql(rows, columns)})" if columns else f"({current_sql(rows)})"
+    # An as-of derivation computes only the columns a view reads, plus every one a scope or filter may name.
+    wanted = list(dict.fromkeys((*columns, *SCOPE_AND_FILTER_COLUMNS))) if columns else None
+    patents = f"({current_sql(rows, wanted)})" if wanted else f"({current_sql(rows)})"
     return patents, f"({institutions_sql(rows)})"
 
 

@@ -1,0 +1,529 @@
+"""The read side at national scale, every service running as a process on the real broker and store.
+
+``python bench/readside_bench.py [--patents 1000000]`` (``make bench`` runs it) does, in one run:
+
+1. loads a national dataset of N patents through the services' own paths (registry API, one standard-format import
+   per institution, review commands for 1 %), and prints the import's rows/s, the seconds from its end until every
+   consumer group of every service has caught up, and the end-to-end events/s from command to read model;
+2. the same for a further 100 000-row import under the full platform;
+3. the raw rates of the parts: a plain aiokafka read of the same topics, and insert_many into the same store;
+4. read-API latency p50/p95/p99 at 200 requests/s from a load generator in a second process, on the list and
+   monitoring endpoints (target: p99 < 50 ms);
+5. projection lag p50/p95/p99 at 1 000 events/s offered (target: p99 < 500 ms);
+6. a full rebuild of the query engine from the topics (target: 1 000 000 events in under 10 minutes);
+7. the same queries asked of the document store directly (FerretDB here), each stopped after 60 s.
+
+Exit 1 if a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from pymongo import AsyncMongoClient
+
+SERVICES = ("inventory", "evaluation", "matching", "transactions", "pledge", "projection")
+TOPICS = ("patentflow.inventory.patents", "patentflow.inventory.institutions")
+READ_P99_MS = 50.0
+LAG_P99_MS = 500.0
+REBUILD_EVENTS_PER_SECOND = 1_000_000 / 600
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50, p95, p99 of ``values``."""
+    if not values:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99)}
+
+
+# --- the platform -----------------------------------------------------------------------------------------------
+
+
+def start_platform(infra: Any, root: Path, secret: str) -> dict[str, Any]:
+    """Every service as a process, each with a database of its own, the engine and imports under ``root``."""
+    from patentflow.testing.processes import ServiceUnderTest
+
+    env = {
+        "PATENTFLOW_KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap,
+        "PATENTFLOW_MONGODB_URL": infra.mongodb_url,
+        "PATENTFLOW_AUTH_SECRET": secret,
+        "PATENTFLOW_ENVIRONMENT": "test",
+        "PATENTFLOW_LOG_LEVEL": "WARNING",
+        "PATENTFLOW_ENGINE_DIR": str(root / "engine"),
+        "PATENTFLOW_IMPORT_DIR": str(root / "imports"),
+        "PATENTFLOW_READ_RATE_PER_SECOND": "100000",  # the load generator's tokens are not to be throttled here
+        "PATENTFLOW_READ_BURST": "100000",
+    }
+    services = {}
+    for name in SERVICES:
+        services[name] = ServiceUnderTest(name, {**env, "PATENTFLOW_MONGODB_DATABASE": f"bench_{name}"}, root / "logs")
+        services[name].start(timeout=120)
+    return services
+
+
+async def consumer_lag(bootstrap: str) -> int:
+    """Records not yet applied, summed over every consumer group of the platform and its topics."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        groups = [g[0] for g in await admin.list_consumer_groups() if g[0].startswith("patentflow.")]
+        partitions = await _partitions(consumer)
+        ends = await consumer.end_offsets(partitions)
+        lag = 0
+        for group in groups:
+            if ".dlq" in group:
+                continue
+            committed = await admin.list_consumer_group_offsets(group)
+            subscribed = {tp.topic for tp in committed}
+            for tp, end in ends.items():
+                if tp.topic in subscribed or not committed:
+                    offset = committed.get(tp)
+                    lag += max(end - (offset.offset if offset is not None and offset.offset >= 0 else 0), 0)
+        return lag
+    finally:
+        await _stop(consumer)
+        await admin.close()
+
+
+async def caught_up(bootstrap: str, within: float) -> float:
+    """Seconds until every consumer group has applied every record."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < within:
+        if await consumer_lag(bootstrap) == 0:
+            return time.perf_counter() - started
+        await asyncio.sleep(1.0)
+    raise SystemExit(f"consumers still behind after {within:.0f} s")
+
+
+async def end_offsets_total(bootstrap: str) -> int:
+    """Records on the domain topics."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        partitions = await _partitions(consumer)
+        return sum((await consumer.end_offsets(partitions)).values())
+    finally:
+        await _stop(consumer)
+
+
+async def _partitions(consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+    await consumer.topics()  # fetches the metadata a fresh consumer does not have yet
+    return [TopicPartition(t, p) for t in TOPICS for p in sorted(consumer.partitions_for_topic(t) or ())]
+
+
+async def _stop(consumer: AIOKafkaConsumer) -> None:
+    # aiokafka can cancel its own committed-offsets task while stopping a consumer that just started.
+    with contextlib.suppress(asyncio.CancelledError):
+        await consumer.stop()
+
+
+# --- raw rates --------------------------------------------------------------------------------------------------
+
+
+async def raw_consume(bootstrap: str) -> float:
+    """Records/s of a plain aiokafka read of the topics from the beginning, nothing done with them."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        partitions = await _partitions(consumer)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        total = sum(ends.values())
+        read, started = 0, time.perf_counter()
+        while read < total:
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            read += sum(len(records) for records in batch.values())
+        return read / (time.perf_counter() - started)
+    finally:
+        await _stop(consumer)
+
+
+async def raw_insert(mongodb_url: str, documents: int = 100_000) -> float:
+    """Docs/s of insert_many in chunks of 1000 of patent-view-sized documents into the same store."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url)
+    collection = client["bench_raw"]["patents"]
+    await collection.drop()
+    doc = {
+        "institution": "121100000001000006",
+        "province": "110000",
+        "review_state": "draft",
+        "legal_status": "valid",
+        "patent": {"title": "一种负载测试方法", "ipc_main": "G06F 16/35", "filing_date": "2019-03-01"},
+        "seq": {"inventory": 1},
+    }
+    started = time.perf_counter()
+    for start in range(0, documents, 1000):
+        await collection.insert_many([{**doc, "_id": f"raw-{i}"} for i in range(start, start + 1000)])
+    rate = documents / (time.perf_counter() - started)
+    await client.drop_database("bench_raw")
+    await client.close()
+    return rate
+
+
+# --- the document store asked directly --------------------------------------------------------------------------
+
+
+async def store_queries(mongodb_url: str, province: str, limit_seconds: float = 60.0) -> dict[str, str]:
+    """The read API's kind of query asked of the projection's own document collection, each cut off after 60 s."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, socketTimeoutMS=int(limit_seconds * 1000))
+    patents = client["bench_projection"]["patents"]
+
+    async def by_id() -> Any:
+        return await patents.find_one({"_id": "none"})
+
+    async def page() -> Any:
+        return await patents.find({"province": province}).sort("patent.grant_date", -1).limit(20).to_list()
+
+    async def count() -> Any:
+        return await patents.count_documents({"province": province})
+
+    async def group() -> Any:
+        cursor = await patents.aggregate(
+            [{"$match": {"province": province}}, {"$group": {"_id": "$review_state", "n": {"$sum": 1}}}]
+        )
+        return await cursor.to_list()
+
+    out = {}
+    for name, run in (
+        ("by _id", by_id),
+        ("filter by province, sort by grant date, first 20", page),
+        ("count by province", count),
+        ("$match + $group by review state", group),
+    ):
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(run(), limit_seconds)
+            out[name] = f"{(time.perf_counter() - started) * 1000:.0f} ms"
+        except Exception as exc:
+            timed_out = isinstance(exc, TimeoutError) or "timed out" in str(exc)
+            out[name] = f"> {limit_seconds:.0f} s" if timed_out else f"error: {str(exc)[:80]}"
+    await client.close()
+    return out
+
+
+# --- load generator (a second process) --------------------------------------------------------------------------
+
+
+def endpoints(provinces: list[str]) -> list[tuple[str, str, dict[str, str]]]:
+    """(name, path, params) of the list and monitoring endpoints the generator asks, province by province."""
+    out: list[tuple[str, str, dict[str, str]]] = []
+    for p in provinces:
+        out += [
+            ("list province, by grant date", "/patents", {"province": p, "sort": "-grant_date", "limit": "20"}),
+            ("list pool of a province", "/patents", {"province": p, "review_state": "pooled", "limit": "20"}),
+            ("facets by review state", "/patents/facets", {"by": "review_state", "province": p}),
+            ("coverage by province", "/views/coverage", {"group": "province"}),
+            ("coverage of a province's institutions", "/views/coverage", {"group": "institution", "province": p}),
+            ("pool by SEI", "/views/pool", {"by": "sei", "province": p}),
+            ("pool by TRL and intent", "/views/pool", {"by": "trl,intent"}),
+            ("legal status by type", "/views/legal-status", {"by": "patent_type", "province": p}),
+            ("five-year watchlist", "/views/five-year", {"limit": "20", "province": p}),
+        ]
+    return out
+
+
+async def generate_load(url: str, token: str, rate: float, seconds: float, provinces: list[str]) -> dict[str, Any]:
+    """Open loop: a request every 1/rate s whatever the answers take; per endpoint, the latencies in ms."""
+    plan = endpoints(provinces)
+    latencies: dict[str, list[float]] = {}
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30, limits=limits
+    ) as http:
+
+        async def one(name: str, path: str, params: dict[str, str]) -> None:
+            started = time.perf_counter()
+            answer = await http.get(path, params=params)
+            elapsed = (time.perf_counter() - started) * 1000
+            if answer.status_code != 200:
+                errors[name] = errors.get(name, 0) + 1
+            latencies.setdefault(name, []).append(elapsed)
+
+        tasks = []
+        started = time.perf_counter()
+        total = int(rate * seconds)
+        for i in range(total):
+            wait = started + i / rate - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            tasks.append(asyncio.create_task(one(*plan[i % len(plan)])))
+        await asyncio.gather(*tasks)
+        achieved = total / (time.perf_counter() - started)
+    everything = [v for values in latencies.values() for v in values]
+    return {
+        "offered_rps": rate,
+        "achieved_rps": round(achieved, 1),
+        "requests": total,
+        "errors": errors,
+        "all": percentiles(everything),
+        "endpoints": {name: percentiles(values) for name, values in latencies.items()},
+    }
+
+
+def run_load_generator(url: str, token: str, rate: float, seconds: float, provinces: list[str]) -> dict[str, Any]:
+    """The load generator in a second process (its own CPU and event loop), its figures as JSON."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--loadgen", json.dumps([url, token, rate, seconds, provinces])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"load generator failed:\n{out.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
+
+
+# --- projection lag ---------------------------------------------------------------------------------------------
+
+
+async def projection_lag(bootstrap: str, url: str, token: str, rate: float, seconds: float) -> dict[str, Any]:
+    """Offer PatentRecorded events of a fresh institution at ``rate``/s; per event, the ms until the engine counts
+    it. The engine is polled every 20 ms; events land on six partitions, so a count of n is read as "the first n
+    sent are in" (a little pessimistic when partitions overtake each other)."""
+    from patentflow.contracts.envelope import source_of
+    from patentflow.contracts.events import PatentRecorded
+    from patentflow.contracts.events.common import Owner
+    from patentflow.contracts.identifiers import application_check_digit, credit_code_check_char
+    from patentflow.kit.cloudevents import EventMeta, new_event_id
+
+    body = "12650000" + f"{secrets.randbelow(10**9):09d}"
+    owner = Owner(credit_code=body + credit_code_check_char(body), name="延迟测试研究院", province="650000")
+    total = int(rate * seconds)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=1)
+    await producer.start()
+    sent: list[float] = []
+    seen: list[float] = [0.0] * total
+    done = asyncio.Event()
+
+    async def poll() -> None:
+        async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as http:
+            counted = 0
+            while counted < total:
+                answer = await http.get(
+                    "/views/coverage", params={"group": "institution", "institution": owner.credit_code}
+                )
+                rows = answer.json()["rows"] if answer.status_code == 200 else []
+                now = time.perf_counter()
+                n = rows[0]["recorded"] if rows else 0
+                for i in range(counted, min(n, total)):
+                    seen[i] = now
+                counted = max(counted, n)
+                await asyncio.sleep(0.02)
+        done.set()
+
+    poller = asyncio.create_task(poll())
+    started = time.perf_counter()
+    year = 2015
+    serial0 = 8_000_000 + secrets.randbelow(1_000_000)
+    for i in range(total):
+        wait = started + i / rate - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        number_body = f"{year}1{serial0 + i:07d}"
+        number = f"{number_body}.{application_check_digit(number_body)}"
+        event = PatentRecorded.model_validate(
+            {
+                "application_number": number,
+                "patent_type": "invention",
+                "title": "一种延迟测试方法",
+                "ipc_main": "G06F 16/35",
+                "filing_date": date(year, 3, 1),
+                "grant_date": date(year + 2, 6, 1),
+                "owner": owner,
+                "state_funded": False,
+                "source": "manual",
+                "recorded_by": "bench",
+                "legal_status": "valid",
+                "expiry_date": date(year + 20, 2, 28),
+            }
+        )
+        meta = EventMeta(new_event_id(), source_of("inventory"), event.event_type, number, 1, datetime.now(UTC))
+        headers = [(k, v.encode()) for k, v in meta.headers().items()]
+        sent.append(time.perf_counter())
+        await producer.send(event.topic.name, event.model_dump_json().encode(), key=number.encode(), headers=headers)
+    await producer.flush()
+    achieved = total / (time.perf_counter() - started)
+    await asyncio.wait_for(done.wait(), 300)
+    await poller
+    await producer.stop()
+    lags = [(seen[i] - sent[i]) * 1000 for i in range(total)]
+    return {"offered_per_second": rate, "achieved_per_second": round(achieved, 1), "events": total, **percentiles(lags)}
+
+
+# --- rebuild ----------------------------------------------------------------------------------------------------
+
+
+def rebuild(url: str, token: str, timeout: float = 3600) -> dict[str, Any]:
+    """Start a rebuild of the query engine and follow it to its end."""
+    headers = {"Authorization": f"Bearer {token}"}
+    started = time.perf_counter()
+    progress = httpx.post(f"{url}/admin/engine/rebuild", headers=headers, timeout=30).json()
+    while progress["state"] not in ("swapped", "failed") and time.perf_counter() - started < timeout:
+        time.sleep(2)
+        progress = httpx.get(f"{url}/admin/engine/rebuild", headers=headers, timeout=30).json()
+    progress["wall_seconds"] = round(time.perf_counter() - started, 1)
+    return dict(progress)
+
+
+# --- main -------------------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    """Run every stage, then the report."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patents", type=int, default=1_000_000)
+    parser.add_argument("--second-import", type=int, default=100_000)
+    parser.add_argument("--read-rate", type=float, default=200.0)
+    parser.add_argument("--read-seconds", type=float, default=30.0)
+    parser.add_argument("--lag-rate", type=float, default=1000.0)
+    parser.add_argument("--lag-seconds", type=float, default=20.0)
+    parser.add_argument("--review-share", type=float, default=0.01)
+    parser.add_argument("--loadgen")
+    args = parser.parse_args()
+    if args.loadgen:
+        url, token, rate, seconds, provinces = json.loads(args.loadgen)
+        print(json.dumps(asyncio.run(generate_load(url, token, rate, seconds, provinces))))
+        return 0
+
+    from patentflow.contracts.access import Role, Scope
+    from patentflow.kit.auth import issue_token
+    from patentflow.localinfra import dataset
+    from patentflow.testing.fixtures import TEST_SECRET
+    from patentflow.testing.infrastructure import provide
+
+    def sign(role: str, **scope: str) -> str:
+        return issue_token(
+            TEST_SECRET, sub=f"bench-{role}", role=Role(role), scope=Scope(**scope), ttl=timedelta(days=1)
+        )
+
+    results: dict[str, Any] = {"patents": args.patents}
+    with tempfile.TemporaryDirectory(dir=os.environ.get("PATENTFLOW_BENCH_DIR")) as tmp, provide(Path(tmp)) as infra:
+        root = Path(tmp)
+        print(f"infrastructure: {infra.provider}", flush=True)
+        services = start_platform(infra, root, TEST_SECRET)
+        inventory, projection = services["inventory"].url, services["projection"].url
+        national = sign("national_admin")
+        try:
+            plan = dataset.plan(args.patents)
+            print(f"loading {plan.patents:,} patents of {len(plan.institutions):,} institutions ...", flush=True)
+            started = time.perf_counter()
+            loaded = dataset.load(
+                plan, inventory, sign, review_share=args.review_share, say=lambda s: print(s, flush=True)
+            )
+            settle = asyncio.run(caught_up(infra.kafka_bootstrap, within=6 * 3600))
+            events = asyncio.run(end_offsets_total(infra.kafka_bootstrap))
+            whole = time.perf_counter() - started
+            results["load"] = {
+                **loaded,
+                "rows_per_second": round(plan.patents / loaded["import_seconds"], 1),
+                "events": events,
+                "caught_up_after_load_seconds": round(settle, 1),
+                "end_to_end_events_per_second": round(events / whole, 1),
+            }
+            print(json.dumps(results["load"]), flush=True)
+
+            second = dataset.plan(args.second_import, base=1)
+            before = asyncio.run(end_offsets_total(infra.kafka_bootstrap))
+            loaded_again = dataset.load(second, inventory, sign, review_share=0.0, say=lambda s: print(s, flush=True))
+            settle_again = asyncio.run(caught_up(infra.kafka_bootstrap, within=3600))
+            results["second_import"] = {
+                "rows": second.patents,
+                "import_seconds": loaded_again["import_seconds"],
+                "events": asyncio.run(end_offsets_total(infra.kafka_bootstrap)) - before,
+                "caught_up_seconds_after_import_end": round(settle_again, 1),
+            }
+            print(json.dumps(results["second_import"]), flush=True)
+
+            results["raw"] = {
+                "aiokafka_consume_records_per_second": round(asyncio.run(raw_consume(infra.kafka_bootstrap)), 1),
+                "store_insert_many_docs_per_second": round(asyncio.run(raw_insert(infra.mongodb_url)), 1),
+            }
+            print(json.dumps(results["raw"]), flush=True)
+
+            provinces = [code for code, _, _ in dataset.PROVINCES]
+            results["read_api"] = run_load_generator(projection, national, args.read_rate, args.read_seconds, provinces)
+            print(json.dumps(results["read_api"]), flush=True)
+
+            results["lag"] = asyncio.run(
+                projection_lag(infra.kafka_bootstrap, projection, national, args.lag_rate, args.lag_seconds)
+            )
+            print(json.dumps(results["lag"]), flush=True)
+
+            results["rebuild"] = rebuild(projection, national)
+            print(json.dumps(results["rebuild"]), flush=True)
+
+            results["store_direct"] = asyncio.run(store_queries(infra.mongodb_url, "430000"))
+            print(json.dumps(results["store_direct"], ensure_ascii=False), flush=True)
+        finally:
+            for service in services.values():
+                service.stop()
+    return report(results)
+
+
+def report(r: dict[str, Any]) -> int:
+    """Print the figures and the targets; 1 if one is missed."""
+    load, raw, read, lag, rb = r["load"], r["raw"], r["read_api"], r["lag"], r["rebuild"]
+    slower_raw = min(raw["aiokafka_consume_records_per_second"], raw["store_insert_many_docs_per_second"])
+    rebuild_rate = rb["events"] / max(rb["wall_seconds"], 1e-9)
+    checks = {
+        f"read API p99 {read['all']['p99']:.1f} ms < {READ_P99_MS:.0f} ms at {read['achieved_rps']:.0f} req/s": read["all"]["p99"] < READ_P99_MS and not read["errors"],
+        f"projection lag p99 {lag['p99']:.0f} ms < {LAG_P99_MS:.0f} ms at {lag['achieved_per_second']:.0f} events/s": lag["p99"] < LAG_P99_MS,
+        f"rebuild {rb['events']:,} events at {rebuild_rate:.0f} events/s (1 M in {1_000_000 / rebuild_rate / 60:.1f} min) < 10 min": rb["state"] == "swapped" and rb["differences"] == 0 and rebuild_rate >= REBUILD_EVENTS_PER_SECOND,
+        f"end to end {load['end_to_end_events_per_second']:.0f} events/s >= half the slower raw rate ({slower_raw:.0f})": load["end_to_end_events_per_second"] >= slower_raw / 2,
+    }  # fmt: skip
+    print("\n=== read side at", f"{r['patents']:,}", "patents ===")
+    print(
+        f"import: {load['rows_per_second']:.0f} rows/s; all consumer groups caught up {load['caught_up_after_load_seconds']:.0f} s after it ended"
+    )
+    second = r["second_import"]
+    print(
+        f"100 000-row import under the full platform: every consumer group caught up {second['caught_up_seconds_after_import_end']:.1f} s after its end"
+    )
+    print(
+        f"raw: aiokafka consume {raw['aiokafka_consume_records_per_second']:.0f} records/s, store insert {raw['store_insert_many_docs_per_second']:.0f} docs/s"
+    )
+    print(
+        f"read API at {read['achieved_rps']:.0f} req/s: p50 {read['all']['p50']:.1f} / p95 {read['all']['p95']:.1f} / p99 {read['all']['p99']:.1f} ms; errors {read['errors']}"
+    )
+    for name, p in read["endpoints"].items():
+        print(f"  {name:<40} p50 {p['p50']:6.1f}  p95 {p['p95']:6.1f}  p99 {p['p99']:6.1f} ms")
+    print(
+        f"projection lag at {lag['achieved_per_second']:.0f} events/s: p50 {lag['p50']:.0f} / p95 {lag['p95']:.0f} / p99 {lag['p99']:.0f} ms"
+    )
+    print(
+        f"rebuild: {rb['events']:,} events in {rb['wall_seconds']:.0f} s, pause {rb['pause_seconds']} s, differences {rb['differences']}"
+    )
+    print("document store asked directly:", json.dumps(r["store_direct"], ensure_ascii=False))
+    for text, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {text}")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    raise SystemExit(main())
