@@ -99,6 +99,7 @@ def _running(name: str, env: dict[str, str], databases: dict[str, str], logs: Pa
     own = {"PATENTFLOW_MONGODB_DATABASE": databases[name]}
     if name == "projection":  # its query engine's files, next to the logs of this run
         own["PATENTFLOW_ENGINE_DIR"] = str(logs.parent / f"engine-{databases[name]}")
+        own["PATENTFLOW_READ_RATE_PER_SECOND"] = "100000"  # tests poll hard; rate limits have tests of their own
     service = ServiceUnderTest(name, {**env, **own}, logs).start()
     if name == "inventory":
         register_institutions(service.url)

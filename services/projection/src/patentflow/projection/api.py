@@ -172,13 +172,16 @@ async def facets(
 @router.get("/{number}", response_model=PatentRead, summary="One patent's integrated view", responses=TOO_MANY)
 async def get_patent(number: Number, principal: CurrentPrincipal, deps: Deps) -> PatentRead:
     doc = await deps.patents.get(_number(number))
-    if doc is None or not await _visible(deps, principal, doc["_id"]):
+    if doc is None:
+        raise NotFound("no such patent")
+    seen = queries.visible_in_document(principal, doc)
+    if not (seen if seen is not None else await _visible(deps, principal, doc["_id"])):
         raise NotFound("no such patent")  # the same answer whether it is missing or not yours
     return _read(doc)
 
 
 async def _visible(deps: Any, principal: Any, number: str) -> bool:
-    # The engine decides, with the same scope as the listings (a ministry's, an inventor's, a bank's …).
+    # The engine decides, with the same scope as the listings (a ministry's, a bank's …).
     where = queries.base(principal, queries.Filters(), None)
     clause = queries.Clause(f"SELECT count(*) {where.sql} AND p.pid = ?", (*where.params, pid_of(number)))
     return bool(await views.scalar(deps.engine, clause))

@@ -28,5 +28,5 @@ class Settings(ServiceSettings):
     engine_threads: int = Field(2, ge=1, le=64, description="DuckDB worker threads")
     industry_table: Path = Field(INDUSTRY_TABLE, description="IPC subclass -> SEI / GB/T 4754 table (CSV)")
     targets_file: Path = Field(TARGETS_FILE, description="Coverage deadlines, region targets and metrics (TOML)")
-    read_rate_per_second: float = Field(50.0, gt=0, description="Read requests per second per token")
-    read_burst: int = Field(100, ge=1, description="Read requests a token may send at once")
+    read_rate_per_second: float = Field(100.0, gt=0, description="Read requests per second per token")
+    read_burst: int = Field(200, ge=1, description="Read requests a token may send at once")
