@@ -179,7 +179,10 @@ async def test_every_filter_works_as_of_a_past_day_too() -> None:
     )  # fmt: skip
     coverage = await views.coverage(engine, TARGETS, NATIONAL, every, "institution", day, NOW)
     assert [(r["name"], r["pooled"]) for r in coverage] == [("湖南示范大学", 1)]
-    assert [r["patents"] for r in await views.pool(engine, NATIONAL, every, ["sei", "industry", "intent"], day)] == [1, 1]
+    assert [r["patents"] for r in await views.pool(engine, NATIONAL, every, ["sei", "industry", "intent"], day)] == [
+        1,
+        1,
+    ]
     assert await views.legal_status(engine, NATIONAL, every, "institution_type", day) != []
     page = queries.page(NATIONAL, every, as_of=day, fields=("application_number",))
     assert [r["application_number"] for r in (await views.listing(engine, page, 10))[0]] == [number(2019, 11)]
