@@ -194,7 +194,7 @@ async def test_another_institution_can_neither_read_nor_change_the_record(
     assert write_side.status_code == 404
     assert change.status_code == 404
     assert record_for_a.status_code == 403
-    assert listing.json() == {"total": 0, "items": []}
+    assert listing.json() == {"total": 0, "items": [], "next_cursor": None}
     unchanged = await http.get(f"{inventory.url}/patents/{number}", headers=ADMIN_A)
     assert unchanged.json()["record"]["title"] == "一种专利文本分类方法"
 

@@ -133,3 +133,15 @@ def parse_event(
         traceparent=h.get(ce.H_TRACEPARENT),
     )
     return ReceivedEvent(meta, data, topic, partition, offset, key, value or b"", tuple(headers))
+
+
+def parse_record(record: Any) -> ReceivedEvent:
+    """:func:`parse_event` of a Kafka consumer record (anything with headers, value, topic, partition, offset, key)."""
+    return parse_event(
+        headers=record.headers or (),
+        value=record.value,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+    )

@@ -25,7 +25,7 @@ from pymongo.errors import ConnectionFailure
 
 from patentflow.contracts.topics import dead_letter_topic
 from patentflow.kit import metrics
-from patentflow.kit.cloudevents import InvalidEnvelope, ReceivedEvent, parse_event
+from patentflow.kit.cloudevents import InvalidEnvelope, ReceivedEvent, parse_event, parse_record
 from patentflow.kit.deadletters import DeadLetter, DeadLetterStore
 from patentflow.kit.eventmap import EventMap
 from patentflow.kit.outbox import Publisher
@@ -167,17 +167,7 @@ class ReliableConsumer:
         runs: dict[Any, list[ReceivedEvent]] = {}
         for key, group in groups.items():
             try:
-                events = [
-                    parse_event(
-                        headers=r.headers or (),
-                        value=r.value,
-                        topic=r.topic,
-                        partition=r.partition,
-                        offset=r.offset,
-                        key=r.key,
-                    )
-                    for r in group
-                ]
+                events = [parse_record(r) for r in group]
             except InvalidEnvelope:
                 continue
             if len({e.meta.subject for e in events}) == 1 and not self.dead_letters.is_parked(
@@ -208,14 +198,7 @@ class ReliableConsumer:
         )
         try:
             try:
-                event = parse_event(
-                    headers=record.headers or (),
-                    value=record.value,
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                    key=record.key,
-                )
+                event = parse_record(record)
             except InvalidEnvelope as exc:
                 await self._dead_letter(record, None, exc, attempts=1, reason="invalid")
                 return

@@ -25,7 +25,7 @@ import duckdb
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from patentflow.kit.cloudevents import InvalidEnvelope, ReceivedEvent, parse_event
+from patentflow.kit.cloudevents import InvalidEnvelope, ReceivedEvent, parse_record
 from patentflow.projection.engine import Engine
 from patentflow.projection.facts import PATENT_FACTS, rows_of
 
@@ -249,14 +249,7 @@ async def _load(consumer: AIOKafkaConsumer, engine: Engine, progress: Progress) 
         for record in records_of_partition:
             records += 1
             try:
-                event = parse_event(
-                    headers=record.headers or (),
-                    value=record.value,
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                    key=record.key,
-                )
+                event = parse_record(record)
                 rows.extend(rows_of(event))
             except (InvalidEnvelope, ValueError, LookupError):
                 progress.skipped += 1  # the live consumer dead-lettered it; the rebuild cannot do better

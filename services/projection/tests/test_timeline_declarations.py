@@ -1,0 +1,84 @@
+"""A later service's events reach the timeline and the encumbrances by declaration only: no projection code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import pytest
+from pydantic import Field
+
+from patentflow.contracts import topics
+from patentflow.contracts.access import Role, Scope
+from patentflow.contracts.envelope import REGISTRY, TYPE_PREFIX, DomainEvent
+from patentflow.kit.principal import Principal
+from patentflow.projection import queries, views
+from patentflow.projection.engine import Engine
+from patentflow.projection.queries import Filters
+from patentflow.testing.events import received
+from patentflow.testing.samples import number
+
+from .history import history
+
+BANK = "91430000MA4L0000X1"
+
+
+class PledgeRegisteredForTest(DomainEvent):
+    """What the pledge service will declare: about patents, putting a burden on them, held by a bank."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "pledge.PledgeRegisteredForTest.v1"
+    topic: ClassVar[topics.Topic] = topics.PLEDGES
+    subject_field: ClassVar[str] = "pledge_id"
+    patents_field: ClassVar[str | None] = "application_numbers"
+    encumbrance: ClassVar[tuple[str, bool] | None] = ("pledged", True)
+    holder_field: ClassVar[str | None] = "pledgee"
+
+    pledge_id: str
+    application_numbers: tuple[str, ...] = Field(min_length=1)
+    pledgee: str
+    registered_by: str
+
+
+class PledgeReleasedForTest(PledgeRegisteredForTest):
+    """Its release lifts the burden."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "pledge.PledgeReleasedForTest.v1"
+    encumbrance: ClassVar[tuple[str, bool] | None] = ("pledged", False)
+
+
+@pytest.fixture(autouse=True)
+def registered() -> Iterator[None]:
+    yield
+    for kind in (PledgeRegisteredForTest, PledgeReleasedForTest):
+        REGISTRY.pop(kind.event_type, None)  # test-only types must not reach the platform contract checks
+
+
+async def test_a_declared_pledge_is_on_the_timeline_encumbers_the_patents_and_scopes_the_bank() -> None:
+    engine = Engine(None)
+    await engine.start()
+    await engine.apply(history())
+    pledged = [number(2019, 1), number(2019, 2)]
+    t = datetime(2026, 5, 1, tzinfo=UTC)
+    event = PledgeRegisteredForTest(pledge_id="p-1", application_numbers=tuple(pledged), pledgee=BANK, registered_by="bank-officer")  # fmt: skip
+    await engine.apply([received(event, 1, time=t, event_id="pledge-1")])
+    _, rows = await engine.query("SELECT encumbrances, holders FROM live.patents WHERE pid IN (SELECT pid FROM events WHERE id = 'pledge-1')")  # fmt: skip
+    assert rows == [(["pledged"], [BANK]), (["pledged"], [BANK])]
+    _, timeline = await engine.query(
+        "SELECT name, actor FROM events WHERE pid = (SELECT pid FROM live.patents WHERE application_number = ?) ORDER BY ord",
+        (pledged[0],),
+    )  # fmt: skip
+    assert timeline[-1] == ("PledgeRegisteredForTest", "bank-officer")
+    bank = Principal(sub="b", role=Role.BANK, scope=Scope(bank=BANK))
+    listed, _, total = await views.listing(engine, queries.page(bank, Filters(), fields=("application_number",)), 10)
+    assert (sorted(r["application_number"] for r in listed), total) == (sorted(pledged), 2)
+
+    release = PledgeReleasedForTest(pledge_id="p-1", application_numbers=tuple(pledged), pledgee=BANK, registered_by="bank-officer")  # fmt: skip
+    await engine.apply([received(release, 2, time=t.replace(month=9), event_id="pledge-2")])
+    _, rows = await engine.query("SELECT encumbrances, holders FROM live.patents WHERE pid IN (SELECT pid FROM events WHERE id = 'pledge-1')")  # fmt: skip
+    assert rows == [([], []), ([], [])]
+    assert (await views.listing(engine, queries.page(bank, Filters()), 10))[2] == 0
+    # As of a day between the two, the pledge holds.
+    between = await views.listing(engine, queries.page(bank, Filters(), as_of=datetime(2026, 6, 1).date()), 10)
+    assert between[2] == 2
+    await engine.close()
