@@ -24,43 +24,48 @@ from .history import history
 BANK = "91430000MA4L0000X1"
 
 
-class PledgeRegisteredForTest(DomainEvent):
-    """What the pledge service will declare: about patents, putting a burden on them, held by a bank."""
+@pytest.fixture
+def pledge_events() -> Iterator[tuple[type[DomainEvent], type[DomainEvent]]]:
+    """Defined here, not at import: a test-only event type must not be registered while other tests run."""
 
-    event_type: ClassVar[str] = TYPE_PREFIX + "pledge.PledgeRegisteredForTest.v1"
-    topic: ClassVar[topics.Topic] = topics.PLEDGES
-    subject_field: ClassVar[str] = "pledge_id"
-    patents_field: ClassVar[str | None] = "application_numbers"
-    encumbrance: ClassVar[tuple[str, bool] | None] = ("pledged", True)
-    holder_field: ClassVar[str | None] = "pledgee"
+    class PledgeRegisteredForTest(DomainEvent):
+        """What the pledge service will declare: about patents, putting a burden on them, held by a bank."""
 
-    pledge_id: str
-    application_numbers: tuple[str, ...] = Field(min_length=1)
-    pledgee: str
-    registered_by: str
+        event_type: ClassVar[str] = TYPE_PREFIX + "pledge.PledgeRegisteredForTest.v1"
+        topic: ClassVar[topics.Topic] = topics.PLEDGES
+        subject_field: ClassVar[str] = "pledge_id"
+        patents_field: ClassVar[str | None] = "application_numbers"
+        encumbrance: ClassVar[tuple[str, bool] | None] = ("pledged", True)
+        holder_field: ClassVar[str | None] = "pledgee"
+
+        pledge_id: str
+        application_numbers: tuple[str, ...] = Field(min_length=1)
+        pledgee: str
+        registered_by: str
+
+    class PledgeReleasedForTest(PledgeRegisteredForTest):
+        """Its release lifts the burden."""
+
+        event_type: ClassVar[str] = TYPE_PREFIX + "pledge.PledgeReleasedForTest.v1"
+        encumbrance: ClassVar[tuple[str, bool] | None] = ("pledged", False)
+
+    try:
+        yield PledgeRegisteredForTest, PledgeReleasedForTest
+    finally:
+        for kind in (PledgeRegisteredForTest, PledgeReleasedForTest):
+            REGISTRY.pop(kind.event_type, None)
 
 
-class PledgeReleasedForTest(PledgeRegisteredForTest):
-    """Its release lifts the burden."""
-
-    event_type: ClassVar[str] = TYPE_PREFIX + "pledge.PledgeReleasedForTest.v1"
-    encumbrance: ClassVar[tuple[str, bool] | None] = ("pledged", False)
-
-
-@pytest.fixture(autouse=True)
-def registered() -> Iterator[None]:
-    yield
-    for kind in (PledgeRegisteredForTest, PledgeReleasedForTest):
-        REGISTRY.pop(kind.event_type, None)  # test-only types must not reach the platform contract checks
-
-
-async def test_a_declared_pledge_is_on_the_timeline_encumbers_the_patents_and_scopes_the_bank() -> None:
+async def test_a_declared_pledge_is_on_the_timeline_encumbers_the_patents_and_scopes_the_bank(
+    pledge_events: tuple[type[DomainEvent], type[DomainEvent]],
+) -> None:
+    registered_kind, released_kind = pledge_events
     engine = Engine(None)
     await engine.start()
     await engine.apply(history())
     pledged = [number(2019, 1), number(2019, 2)]
     t = datetime(2026, 5, 1, tzinfo=UTC)
-    event = PledgeRegisteredForTest(pledge_id="p-1", application_numbers=tuple(pledged), pledgee=BANK, registered_by="bank-officer")  # fmt: skip
+    event = registered_kind(pledge_id="p-1", application_numbers=tuple(pledged), pledgee=BANK, registered_by="bank-officer")  # fmt: skip
     await engine.apply([received(event, 1, time=t, event_id="pledge-1")])
     _, rows = await engine.query("SELECT encumbrances, holders FROM live.patents WHERE pid IN (SELECT pid FROM events WHERE id = 'pledge-1')")  # fmt: skip
     assert rows == [(["pledged"], [BANK]), (["pledged"], [BANK])]
@@ -73,7 +78,7 @@ async def test_a_declared_pledge_is_on_the_timeline_encumbers_the_patents_and_sc
     listed, _, total = await views.listing(engine, queries.page(bank, Filters(), fields=("application_number",)), 10)
     assert (sorted(r["application_number"] for r in listed), total) == (sorted(pledged), 2)
 
-    release = PledgeReleasedForTest(pledge_id="p-1", application_numbers=tuple(pledged), pledgee=BANK, registered_by="bank-officer")  # fmt: skip
+    release = released_kind(pledge_id="p-1", application_numbers=tuple(pledged), pledgee=BANK, registered_by="bank-officer")  # fmt: skip
     await engine.apply([received(release, 2, time=t.replace(month=9), event_id="pledge-2")])
     _, rows = await engine.query("SELECT encumbrances, holders FROM live.patents WHERE pid IN (SELECT pid FROM events WHERE id = 'pledge-1')")  # fmt: skip
     assert rows == [([], []), ([], [])]
