@@ -129,7 +129,7 @@ async def end_offsets_total(bootstrap: str) -> int:
 
 
 async def _partitions(consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-    await consumer.topics()  # fetches the metadata a fresh consumer does not have yet
+    await consumer._client.force_metadata_update()  # a fresh consumer has no metadata, and no public call for it
     return [TopicPartition(t, p) for t in TOPICS for p in sorted(consumer.partitions_for_topic(t) or ())]
 
 
@@ -403,6 +403,7 @@ def main() -> int:
     parser.add_argument("--lag-rate", type=float, default=1000.0)
     parser.add_argument("--lag-seconds", type=float, default=20.0)
     parser.add_argument("--review-share", type=float, default=0.01)
+    parser.add_argument("--per-institution", type=int, default=3000, help="patents per institution, on average")
     parser.add_argument("--loadgen")
     args = parser.parse_args()
     if args.loadgen:
@@ -429,7 +430,7 @@ def main() -> int:
         inventory, projection = services["inventory"].url, services["projection"].url
         national = sign("national_admin")
         try:
-            plan = dataset.plan(args.patents)
+            plan = dataset.plan(args.patents, per_institution=args.per_institution)
             print(f"loading {plan.patents:,} patents of {len(plan.institutions):,} institutions ...", flush=True)
             started = time.perf_counter()
             loaded = dataset.load(
@@ -447,7 +448,7 @@ def main() -> int:
             }
             print(json.dumps(results["load"]), flush=True)
 
-            second = dataset.plan(args.second_import, base=1)
+            second = dataset.plan(args.second_import, per_institution=args.per_institution, base=1)
             before = asyncio.run(end_offsets_total(infra.kafka_bootstrap))
             loaded_again = dataset.load(second, inventory, sign, review_share=0.0, say=lambda s: print(s, flush=True))
             settle_again = asyncio.run(caught_up(infra.kafka_bootstrap, within=3600))

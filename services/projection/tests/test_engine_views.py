@@ -187,3 +187,14 @@ async def test_every_filter_works_as_of_a_past_day_too() -> None:
     page = queries.page(NATIONAL, every, as_of=day, fields=("application_number",))
     assert [r["application_number"] for r in (await views.listing(engine, page, 10))[0]] == [number(2019, 11)]
     await engine.close()
+
+
+async def test_a_read_is_answered_again_from_memory_only_until_the_next_write() -> None:
+    events = history()
+    engine = await engine_of([events[:5]])
+    count = "SELECT count(*) FROM live.patents WHERE application_number IS NOT NULL"
+    assert (await engine.query(count))[1] == [(3,)]
+    assert (await engine.query(count))[1] == [(3,)]  # the same answer, from memory
+    await engine.apply(events[5:])
+    assert (await engine.query(count))[1] == [(6,)]  # the write made the kept answer stale
+    await engine.close()

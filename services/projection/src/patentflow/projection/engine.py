@@ -17,6 +17,7 @@ import contextlib
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -97,6 +98,9 @@ def as_of_source(day: date) -> str:
     return f"(SELECT * FROM events WHERE effective <= DATE '{day.isoformat()}')"
 
 
+ANSWERS_KEPT = 10_000  # answers of reads kept until the next write (a few MB: views and pages are small)
+
+
 @dataclass(frozen=True, slots=True)
 class Applied:
     """What one write did."""
@@ -130,6 +134,11 @@ class Engine:
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="engine-read")
         self._local = threading.local()
         self.write_lock = asyncio.Lock()
+        # Answers of reads, valid until the next write: monitoring views are asked far more often than the data
+        # changes. ``version`` counts writes; an answer computed while a write ran is stored under the older one.
+        self.version = 0
+        self._answers: OrderedDict[tuple[str, tuple[Any, ...]], tuple[int, tuple[list[str], list[tuple[Any, ...]]]]]
+        self._answers = OrderedDict()
         self.ready = False
         self.closed = False
 
@@ -144,6 +153,7 @@ class Engine:
 
     def _derive_all(self) -> float:
         started = time.perf_counter()
+        self.version += 1
         db = self._db
         db.execute(f"CREATE OR REPLACE TABLE live.patents AS {current_sql()}")
         db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
@@ -225,6 +235,7 @@ class Engine:
                 patents = self._fold(db, table)
         finally:
             db.unregister("batch")
+            self.version += 1  # every answer read before this write is stale now
         return Applied(table.num_rows, patents, time.perf_counter() - started)
 
     def _fold(self, db: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
@@ -264,8 +275,19 @@ class Engine:
     # --- reads -----------------------------------------------------------------------------------------------
 
     async def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Column names and rows of one read (on a reader thread, side by side with other reads and the writer)."""
-        return await asyncio.get_running_loop().run_in_executor(self._readers, self._read, sql, list(params))
+        """Column names and rows of one read (on a reader thread, side by side with other reads and the writer);
+        the same read again before any write is answered from memory."""
+        key = (sql, tuple(params))
+        version = self.version
+        found = self._answers.get(key)
+        if found is not None and found[0] == version:
+            self._answers.move_to_end(key)
+            return found[1]
+        answer = await asyncio.get_running_loop().run_in_executor(self._readers, self._read, sql, list(params))
+        self._answers[key] = (version, answer)
+        while len(self._answers) > ANSWERS_KEPT:
+            self._answers.popitem(last=False)
+        return answer
 
     def _read(self, sql: str, params: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
         cursor = getattr(self._local, "cursor", None)
