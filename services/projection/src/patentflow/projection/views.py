@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from patentflow.contracts.access import Role
@@ -17,9 +17,13 @@ Row = dict[str, Any]
 
 
 async def rows_of(engine: Engine, clause: Clause) -> list[Row]:
-    """The rows of a query as dictionaries."""
+    """The rows of a query as dictionaries; the engine's times are UTC, and say so."""
     names, rows = await engine.query(clause.sql, clause.params)
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    return [{n: _utc(v) for n, v in zip(names, row, strict=True)} for row in rows]
+
+
+def _utc(value: Any) -> Any:
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
 
 
 async def scalar(engine: Engine, clause: Clause) -> Any:
