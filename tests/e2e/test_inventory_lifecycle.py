@@ -42,7 +42,7 @@ async def _until_rows(
     shown: Callable[[list[dict[str, Any]]], bool],
     *,
     key: str = "rows",
-    timeout: float = 20.0,
+    timeout: float = 60.0,
 ) -> list[dict[str, Any]]:
     """The rows of a projection answer, once they show what is expected (its read model is eventually consistent)."""
     deadline = time.monotonic() + timeout

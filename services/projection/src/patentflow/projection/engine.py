@@ -157,6 +157,7 @@ class Engine:
         db = self._db
         db.execute(f"CREATE OR REPLACE TABLE live.patents AS {current_sql()}")
         db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
+        self.version += 1  # and again: a read while deriving must not be kept as the answer to what follows
         return time.perf_counter() - started
 
     def set_group(self, group: str) -> None:
