@@ -198,3 +198,24 @@ async def test_a_read_is_answered_again_from_memory_only_until_the_next_write() 
     await engine.apply(events[5:])
     assert (await engine.query(count))[1] == [(6,)]  # the write made the kept answer stale
     await engine.close()
+
+
+async def test_identical_reads_asked_together_run_once() -> None:
+    import asyncio
+
+    engine = await engine_of([history()])
+    runs = 0
+    read = engine._read
+
+    def counted(sql: str, params: list[Any]) -> Any:
+        nonlocal runs
+        runs += 1
+        return read(sql, params)
+
+    engine._read = counted  # type: ignore[method-assign]
+    sql = "SELECT province, count(*) FROM live.patents GROUP BY 1 ORDER BY 1"
+    answers = await asyncio.gather(*(engine.query(sql) for _ in range(20)))
+    assert runs == 1
+    assert all(a == answers[0] for a in answers)
+    assert answers[0][1] == [("110000", 3), ("430000", 3)]
+    await engine.close()

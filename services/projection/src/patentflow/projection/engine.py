@@ -139,6 +139,9 @@ class Engine:
         self.version = 0
         self._answers: OrderedDict[tuple[str, tuple[Any, ...]], tuple[int, tuple[list[str], list[tuple[Any, ...]]]]]
         self._answers = OrderedDict()
+        self._running: dict[
+            tuple[tuple[str, tuple[Any, ...]], int], asyncio.Future[tuple[list[str], list[tuple[Any, ...]]]]
+        ] = {}
         self.ready = False
         self.closed = False
 
@@ -284,7 +287,15 @@ class Engine:
         if found is not None and found[0] == version:
             self._answers.move_to_end(key)
             return found[1]
-        answer = await asyncio.get_running_loop().run_in_executor(self._readers, self._read, sql, list(params))
+        running = self._running.get((key, version))
+        if running is not None:  # the same read is under way: wait for its answer rather than run it again
+            return await asyncio.shield(running)
+        future = asyncio.get_running_loop().run_in_executor(self._readers, self._read, sql, list(params))
+        self._running[(key, version)] = future
+        try:
+            answer = await asyncio.shield(future)
+        finally:
+            self._running.pop((key, version), None)
         self._answers[key] = (version, answer)
         while len(self._answers) > ANSWERS_KEPT:
             self._answers.popitem(last=False)
