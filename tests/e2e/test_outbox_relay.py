@@ -94,6 +94,45 @@ async def test_without_indexed_queries_the_relay_follows_its_writes_and_sweeps_f
     assert await relay.backlog() == 0
 
 
+class CountingFinds:
+    """A collection that counts the queries other than by ``_id`` (each one a whole-collection scan on FerretDB)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.scans = inner, 0
+        self.name = inner.name
+
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        self.scans += 1
+        return self.inner.find(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_without_indexed_queries_one_sweep_finds_every_pending_aggregate_however_many(
+    infrastructure: Infrastructure, database: Any, producer: AIOKafkaProducer
+) -> None:
+    left = [new_number() for _ in range(7)]
+    other_process = AggregateStore(database["patents"], source=SOURCE)
+    for number in left:
+        await _record(other_process, number)
+    counting = CountingFinds(database["patents"])
+    relay = OutboxRelay(
+        [counting],  # type: ignore[list-item]
+        ProducerPublisher(producer),
+        source=SOURCE,
+        batch=3,  # fewer than are pending: the sweep must not look again for every batch
+        writes=GuardedWrites(compound=False),
+        sweep_seconds=3600.0,
+    )
+    sent = 0
+    for _ in range(5):
+        sent += await relay.relay_once()
+    assert sent == 7
+    assert counting.scans == 1
+    assert set(left) <= await _keys(infrastructure)
+
+
 async def test_without_indexed_queries_a_failed_publish_is_retried_from_the_id(
     infrastructure: Infrastructure, database: Any, producer: AIOKafkaProducer
 ) -> None:

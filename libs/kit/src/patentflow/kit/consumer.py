@@ -74,6 +74,10 @@ class BatchPolicy:
     max_records: int = 500
     wait_ms: int = 100
     concurrency: int = 32
+    # How long the broker holds a fetch that finds no new records. aiokafka does not fetch a partition again while
+    # records of it are still buffered, so a fetch for the others can sit out this wait while new records of the
+    # buffered ones queue behind it: at Kafka's 500 ms that was half a second of lag under a steady load.
+    fetch_wait_ms: int = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,7 @@ class ReliableConsumer:
             batch=True,
             max_records=self.batch.max_records,
             batch_timeout_ms=self.batch.wait_ms,
+            fetch_max_wait_ms=self.batch.fetch_wait_ms,
             parser=_tolerant_batch_parser,
             decoder=_raw_bodies,
         )(on_batch)

@@ -197,7 +197,8 @@ class OutboxRelay:
     Where the store indexes ``outbox_pending`` (MongoDB), each pass asks it for pending aggregates. FerretDB 1.x
     answers any query but ``{_id}`` by decoding every document (37 s at 100 000 imported patents), so there the
     relay works from the ids its own process wrote (``wake(collection, id)``), fetched by ``_id``, and looks through
-    the whole collection only at start-up and every ``sweep_seconds``, for events another process or a crash left.
+    the whole collection only at start-up and every ``sweep_seconds``, for the ids of events another process or a
+    crash left (``_sweep_ids``).
     """
 
     def __init__(
@@ -221,7 +222,6 @@ class OutboxRelay:
         self._sweep_seconds = sweep_seconds
         self._hints: dict[str, set[str]] = {c.name: set() for c in collections}
         self._next_sweep = 0.0  # the first pass looks through everything
-        self._swept_all = True
 
     def wake(self, collection: str | None = None, aggregate_id: str | None = None) -> None:
         """Called after a write, so events leave without waiting for the next poll."""
@@ -258,15 +258,23 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """One pass over every collection; returns the number of events published."""
-        sweep = self._queries_are_indexed or time.monotonic() >= self._next_sweep
-        started = time.monotonic()
-        self._swept_all = True
+        if not self._queries_are_indexed and time.monotonic() >= self._next_sweep:
+            await self._sweep_ids()
         total = 0
         for collection in self._collections:
-            total += await self._relay_collection(collection, sweep=sweep)
-        if sweep and not self._queries_are_indexed and self._swept_all:
-            self._next_sweep = started + self._sweep_seconds  # only once a sweep got through everything
+            total += await self._relay_collection(collection, sweep=self._queries_are_indexed)
         return total
+
+    async def _sweep_ids(self) -> None:
+        """Where only ``_id`` lookups are fast: one look through each collection for the ids of every pending
+        aggregate, relayed by id from then on. One scan per sweep however many are pending: a sweep that relayed what
+        it found 500 at a time scanned the whole collection again for every 500 (at 1 000 000 patents, a minute each).
+        """
+        started = time.monotonic()
+        for collection in self._collections:
+            pending = await collection.find({"outbox_pending": True}, {"_id": 1}).to_list()
+            self._hints[collection.name].update(doc["_id"] for doc in pending)
+        self._next_sweep = started + self._sweep_seconds
 
     async def backlog(self) -> int:
         """Aggregates with unpublished events (a gauge for operators); on FerretDB, those this process knows of."""
@@ -280,10 +288,8 @@ class OutboxRelay:
         hinted = self._hints[collection.name]
         ids: list[str] = []
         try:
-            if sweep:
+            if sweep:  # the store indexes outbox_pending: ask it
                 docs = await collection.find({"outbox_pending": True}, fields).limit(self._batch).to_list()
-                if len(docs) >= self._batch:
-                    self._swept_all = False  # a full batch: there may be more, look again on the next pass
             else:
                 ids = [hinted.pop() for _ in range(min(len(hinted), self._batch))]
                 found = [await collection.find_one({"_id": i}, {**fields, "outbox_pending": 1}) for i in ids]

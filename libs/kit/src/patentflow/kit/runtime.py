@@ -195,7 +195,10 @@ def create_service_app(
     for spec in service.consumers:
         group = f"patentflow.{settings.service_name}.{spec.name}"
         batch = BatchPolicy(
-            settings.consumer_batch_records, settings.consumer_batch_wait_ms, settings.consumer_concurrency
+            settings.consumer_batch_records,
+            settings.consumer_batch_wait_ms,
+            settings.consumer_concurrency,
+            settings.consumer_fetch_wait_ms,
         )
         consumer = ReliableConsumer(
             group, spec.topics, spec.handler, runtime.dead_letters, publisher, policy, batch, spec.batch_handler

@@ -57,6 +57,9 @@ class ServiceSettings(BaseSettings):
     consumer_batch_records: int = Field(500, ge=1, le=10_000, description="Records one fetch brings at most")
     consumer_batch_wait_ms: int = Field(100, ge=1, description="How long a fetch waits for records to arrive")
     consumer_concurrency: int = Field(32, ge=1, description="Aggregates of one batch applied at once")
+    consumer_fetch_wait_ms: int = Field(
+        50, ge=1, le=500, description="How long the broker holds a fetch that finds no new records"
+    )
 
     http_max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body of a command or query")
     http_max_upload_bytes: int = Field(
