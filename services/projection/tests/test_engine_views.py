@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from patentflow.contracts.access import Role, Scope
+from patentflow.contracts.industries import load_industries
 from patentflow.kit.principal import Principal
 from patentflow.projection import queries, views
 from patentflow.projection.engine import Engine
 from patentflow.projection.queries import Filters
-from patentflow.projection.reference import load_industries, load_targets
+from patentflow.projection.reference import load_targets
 from patentflow.testing.samples import number
 
 from .history import NOW, cut, history, shuffled_with_repeats

@@ -24,6 +24,16 @@ class ReasonCode(StrEnum):
     PATENT_NOT_IN_FORCE = "PATENT_NOT_IN_FORCE"
     LEGAL_STATUS_FINAL = "LEGAL_STATUS_FINAL"
     NOT_STATE_FUNDED = "NOT_STATE_FUNDED"
+    ENTERPRISE_ALREADY_REGISTERED = "ENTERPRISE_ALREADY_REGISTERED"
+    UNKNOWN_ENTERPRISE = "UNKNOWN_ENTERPRISE"
+    ENTERPRISE_OF_ANOTHER_PROVINCE = "ENTERPRISE_OF_ANOTHER_PROVINCE"
+    NOT_IN_POOL = "NOT_IN_POOL"
+    NOT_ASSIGNED = "NOT_ASSIGNED"
+    ALREADY_ASSIGNED = "ALREADY_ASSIGNED"
+    EXPERT_ALREADY_REGISTERED = "EXPERT_ALREADY_REGISTERED"
+    UNKNOWN_EXPERT = "UNKNOWN_EXPERT"
+    EXPERT_CONFLICTED = "EXPERT_CONFLICTED"
+    EXPERT_UNAVAILABLE = "EXPERT_UNAVAILABLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +88,32 @@ REASONS: dict[ReasonCode, Reason] = {
             "an expired or invalidated patent's status does not change again",
             "Patent Law Arts. 42, 47",
         ),
+        Reason(ReasonCode.ENTERPRISE_ALREADY_REGISTERED, "this credit code is already registered as an enterprise"),
+        Reason(
+            ReasonCode.UNKNOWN_ENTERPRISE,
+            "the enterprise is not registered; register it first",
+            "国知发运字〔2024〕5号 二(二)1: provincial offices organise registered enterprises to evaluate",
+        ),
+        Reason(
+            ReasonCode.ENTERPRISE_OF_ANOTHER_PROVINCE,
+            "a provincial office assigns evaluations to enterprises of its own province",
+            "国知发运字〔2024〕5号 二(二)1: 各省级知识产权管理部门组织本地区企业",
+        ),
+        Reason(
+            ReasonCode.NOT_IN_POOL,
+            "only patents in the conversion resource pool are evaluated",
+            "国知发运字〔2024〕5号 二(二): 对入库专利开展市场评价",
+        ),
+        Reason(ReasonCode.NOT_ASSIGNED, "this patent was not assigned or pushed to you for evaluation"),
+        Reason(ReasonCode.ALREADY_ASSIGNED, "this evaluation is already assigned"),
+        Reason(ReasonCode.EXPERT_ALREADY_REGISTERED, "this expert id is already in the library"),
+        Reason(ReasonCode.UNKNOWN_EXPERT, "no such expert in the library"),
+        Reason(
+            ReasonCode.EXPERT_CONFLICTED,
+            "the expert declared a conflict with the patent's institution",
+            "platform rule (unconfirmed): an expert does not review patents of an institution it works for or with",
+        ),
+        Reason(ReasonCode.EXPERT_UNAVAILABLE, "the expert takes no assignments at present"),
         Reason(
             ReasonCode.NOT_STATE_FUNDED,
             "the five-year rule concerns state-funded patents only",

@@ -52,7 +52,13 @@ ENTERPRISES = Topic(
     "patentflow.evaluation.enterprises",
     Service.EVALUATION,
     "enterprise credit code",
-    "Enterprises registered for evaluation and matching, and the expert library.",
+    "Enterprises registered for evaluation and matching: profile, kinds, industries and technical fields.",
+)
+EXPERTS = Topic(
+    "patentflow.evaluation.experts",
+    Service.EVALUATION,
+    "expert id",
+    "The expert library by industry field: experts, their fields, declared conflicts and availability.",
 )
 DEMANDS = Topic(
     "patentflow.matching.demands",
@@ -90,6 +96,7 @@ CATALOGUE: tuple[Topic, ...] = (
     INSTITUTIONS,
     EVALUATIONS,
     ENTERPRISES,
+    EXPERTS,
     DEMANDS,
     MATCHES,
     DEALS,

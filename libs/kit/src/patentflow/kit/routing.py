@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.params import Depends as DependsParam
 from pydantic import BaseModel, Field
 
+from patentflow.contracts.identifiers import normalize_application_number, normalize_credit_code
 from patentflow.kit.auth import current_principal
 
 COMMANDS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -91,3 +92,41 @@ Skip = Annotated[int, Query(ge=0, le=MAX_SKIP, description="Items to skip (at mo
 # What a path parameter looks like, for the OpenAPI document: it is validated further (check digits) by the route.
 APPLICATION_NUMBER_PATTERN = r"^\s*(?:[Zz][Ll]|[Cc][Nn])?\s*[0-9][0-9 ]{7,15}\.?\s*[0-9Xx]\s*$"
 CREDIT_CODE_PATTERN = r"^\s*[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}\s*$"
+
+
+def application_number(
+    number: Annotated[
+        str,
+        Path(
+            description="Application number with its check digit, e.g. 201310699744.2 (ZL/CN prefixes accepted)",
+            examples=["201310699744.2"],
+            json_schema_extra={"pattern": APPLICATION_NUMBER_PATTERN},
+        ),
+    ],
+) -> str:
+    """The ``{number}`` of a path, normalised; 422 naming it when its check digit is wrong."""
+    try:
+        return normalize_application_number(number)
+    except ValueError as exc:
+        raise HTTPException(422, [{"loc": ["path", "number"], "msg": str(exc), "type": "value_error"}]) from exc
+
+
+def credit_code(
+    code: Annotated[
+        str,
+        Path(
+            description="Unified social credit code with its check character, e.g. 12100000400000624D",
+            examples=["12100000400000624D"],
+            json_schema_extra={"pattern": CREDIT_CODE_PATTERN},
+        ),
+    ],
+) -> str:
+    """The ``{code}`` of a path, normalised; 422 naming it when its check character is wrong."""
+    try:
+        return normalize_credit_code(code)
+    except ValueError as exc:
+        raise HTTPException(422, [{"loc": ["path", "code"], "msg": str(exc), "type": "value_error"}]) from exc
+
+
+NumberPath = Annotated[str, Depends(application_number)]
+CodePath = Annotated[str, Depends(credit_code)]

@@ -1,9 +1,6 @@
 """The evaluation service's application factory: the shape every service has (``deps.py`` builds its typed
-dependencies, ``handlers.py`` holds its use cases, ``*api.py`` its routes, its consumers' tables the events it reads).
-
-So far it keeps its replica of the inventory's patent facts (``consumers.py``); its own commands and events arrive
-with its issue.
-"""
+dependencies, ``handlers.py`` holds its use cases, ``api.py`` its routes, ``evaluations.py`` and ``registry.py`` its
+rules, ``reactions.py`` what it does with the inventory's events)."""
 
 from __future__ import annotations
 
@@ -11,6 +8,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
+from patentflow.evaluation import api
 from patentflow.evaluation.config import Settings
 from patentflow.evaluation.deps import EvaluationDeps, build
 from patentflow.kit.runtime import Runtime, Service, create_service_app
@@ -28,5 +26,6 @@ def create_app(
         title="patentflow evaluation",
         description="Enterprise and expert evaluation, grading, value and high-value flags (市场评价、分级分类、价值评估).",
         build=deps,
+        routers=[api.registry, api.patents],
         runtime=runtime,
     )

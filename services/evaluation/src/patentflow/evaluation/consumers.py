@@ -1,7 +1,8 @@
 """The evaluation service's replica of the inventory's patent facts: the fields its own rules need, from its own table.
 
-Only pool patents may be evaluated, and remaining term, legal status and TRL are indicators of value, so the
-replica keeps the pool state, the legal status and expiry, the owner's province and the TRL.
+Only pool patents may be evaluated, and remaining term, legal status, ownership and TRL are indicators of value (the
+type, IPC and filing date decide the high-value flags), so the replica keeps those and the owner. ``Reactions``
+revalues a patent's evaluation when the replica learns what changes its value: pool entry and legal status.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def recorded(event: PatentRecorded, meta: EventMeta) -> Document:
             "institution": event.owner.credit_code,
             "province": event.owner.province,
             "ipc_main": event.ipc_main,
+            "patent_type": event.patent_type.value,
+            "filing_date": _day(event.filing_date),
             "legal_status": event.legal_status.value,
             "expiry_date": _day(event.expiry_date),
             "co_owned": bool(event.co_owners),
@@ -86,3 +89,6 @@ def corrected(event: PatentRecordCorrected, meta: EventMeta) -> Document:
 
 
 TABLES: tuple[EventMap, ...] = (PATENT_FACTS,)
+
+
+REVALUED_BY = (EnteredConversionPool, LegalStatusChanged)  # evidence of value that arrives from the inventory

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, HTTPException, Path, status
+from fastapi import status
 
-from patentflow.contracts.identifiers import normalize_application_number
 from patentflow.inventory import handlers
 from patentflow.inventory.deps import Deps
 from patentflow.inventory.models import (
@@ -20,30 +19,14 @@ from patentflow.inventory.models import (
 )
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.http import CommandCall
-from patentflow.kit.routing import APPLICATION_NUMBER_PATTERN, ServiceRouter
+from patentflow.kit.routing import NumberPath, ServiceRouter
 
 router = ServiceRouter(prefix="/patents", tags=["patents"])
 IDEMPOTENCY_DOC = "Send an Idempotency-Key to repeat safely: the same key and body return the first answer."
 Answer = dict[str, Any]
 
 
-def application_number(
-    number: Annotated[
-        str,
-        Path(
-            description="Application number with its check digit, e.g. 201310699744.2 (ZL/CN prefixes accepted)",
-            examples=["201310699744.2"],
-            json_schema_extra={"pattern": APPLICATION_NUMBER_PATTERN},
-        ),
-    ],
-) -> str:
-    try:
-        return normalize_application_number(number)
-    except ValueError as exc:
-        raise HTTPException(422, [{"loc": ["path", "number"], "msg": str(exc), "type": "value_error"}]) from exc
-
-
-Number = Annotated[str, Depends(application_number)]
+Number = NumberPath
 
 
 @router.post(

@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, HTTPException, Path, status
+from fastapi import status
 
-from patentflow.contracts.identifiers import normalize_credit_code
 from patentflow.inventory import handlers
 from patentflow.inventory.deps import Deps
 from patentflow.inventory.models import InstitutionCreate, InventorCreate, SchoolCreate
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.http import CommandCall
-from patentflow.kit.routing import CREDIT_CODE_PATTERN, ServiceRouter
+from patentflow.kit.routing import CodePath, ServiceRouter
 
 router = ServiceRouter(tags=["institutions"])
 Answer = dict[str, Any]
 
 
-def credit_code(
-    code: Annotated[
-        str,
-        Path(
-            description="Unified social credit code with its check character, e.g. 12100000400000624D",
-            examples=["12100000400000624D"],
-            json_schema_extra={"pattern": CREDIT_CODE_PATTERN},
-        ),
-    ],
-) -> str:
-    try:
-        return normalize_credit_code(code)
-    except ValueError as exc:
-        raise HTTPException(422, [{"loc": ["path", "code"], "msg": str(exc), "type": "value_error"}]) from exc
-
-
-Code = Annotated[str, Depends(credit_code)]
+Code = CodePath
 
 
 @router.post("/institutions", status_code=status.HTTP_201_CREATED, summary="Register an institution")

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pydantic import Field
 
+from patentflow.contracts.industries import INDUSTRY_TABLE
 from patentflow.kit.settings import ServiceSettings
-from patentflow.projection.reference import INDUSTRY_TABLE, TARGETS_FILE
+from patentflow.projection.reference import TARGETS_FILE
 
 
 class Settings(ServiceSettings):

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from patentflow.contracts.events import EVENT_TYPES
+from patentflow.contracts.industries import load_industries
 from patentflow.kit.clock import Clock
 from patentflow.kit.consumer import ConsumerSpec
 from patentflow.kit.kafka import connection_options
@@ -18,7 +19,7 @@ from patentflow.projection.engine import Engine
 from patentflow.projection.facts import FACTS
 from patentflow.projection.generations import Generations
 from patentflow.projection.patents import COLLECTION, PatentView
-from patentflow.projection.reference import Targets, load_industries, load_targets
+from patentflow.projection.reference import Targets, load_targets
 
 
 @dataclass(frozen=True, kw_only=True)

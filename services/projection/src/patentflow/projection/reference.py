@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent / "reference"
-INDUSTRY_TABLE = HERE / "ipc_industries.csv"
 TARGETS_FILE = HERE / "targets.toml"
 
 
@@ -77,13 +75,3 @@ def load_targets(path: Path = TARGETS_FILE) -> Targets:
         Milestone(m["deadline"], float(m["pilot"]), float(m["other"]), m["source"]) for m in data.get("coverage", [])
     )
     return Targets(tuple(sorted(milestones, key=lambda m: m.deadline)), metrics, targets)
-
-
-def load_industries(path: Path = INDUSTRY_TABLE) -> list[dict[str, str]]:
-    """Rows of the IPC subclass -> SEI / GB/T 4754 table (comment lines start with '#')."""
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    rows = list(csv.DictReader(lines))
-    required = {"ipc_class", "sei_code", "sei_name", "gbt4754", "gbt4754_name"}
-    if not rows or required - set(rows[0]):
-        raise ValueError(f"{path}: needs the columns {sorted(required)}")
-    return rows
