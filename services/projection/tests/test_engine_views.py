@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -219,4 +220,21 @@ async def test_identical_reads_asked_together_run_once() -> None:
     assert runs == 1
     assert all(a == answers[0] for a in answers)
     assert answers[0][1] == [("110000", 3), ("430000", 3)]
+    await engine.close()
+
+
+async def test_an_engine_file_of_other_columns_starts_afresh_with_a_new_group(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "engine.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("CREATE TABLE events (id VARCHAR, pid BIGINT, facts VARCHAR)")
+    old.execute("CREATE TABLE engine_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    old.execute("INSERT INTO engine_info VALUES ('group', 'engine-old')")
+    old.close()
+    engine = Engine(path, industries=load_industries())
+    await engine.start()
+    assert engine.group != "engine-old"  # a new group reads every partition from the beginning
+    await engine.apply(history())
+    assert await engine.count_events() == len(history())
     await engine.close()

@@ -9,6 +9,7 @@ from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from patentflow.contracts.identifiers import normalize_application_number
+from patentflow.contracts.topics import EVALUATIONS
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import InvalidInput, NotFound
 from patentflow.kit.mongo import Document
@@ -44,6 +45,9 @@ class PatentRead(BaseModel):
     legal_status: str | None = None
     expiry_date: str | None = None
     non_use_flagged: bool = False
+    evaluation: dict[str, Any] | None = Field(
+        None, description="Counts of the enterprises' latest answers by prospect and intent, experts, grade, flags"
+    )
     sequences: dict[str, int]
 
 
@@ -94,8 +98,39 @@ def _read(doc: Document) -> PatentRead:
         legal_status=doc.get("legal_status"),
         expiry_date=doc.get("expiry_date"),
         non_use_flagged=doc.get("non_use_flagged", False),
+        evaluation=_evaluation(doc.get("evaluation")),
         sequences=doc.get("seq", {}),
     )
+
+
+def _evaluation(stored: Document | None) -> Document | None:
+    # Counts only: an enterprise reading a pool patent must not learn another enterprise's answer.
+    if not stored:
+        return None
+    answers = list((stored.get("enterprises") or {}).values())
+    by_prospect: dict[str, int] = {}
+    by_intent: dict[str, int] = {}
+    for answer in answers:
+        by_prospect[str(answer["prospect"])] = by_prospect.get(str(answer["prospect"]), 0) + 1
+        by_intent[answer["intent"]] = by_intent.get(answer["intent"], 0) + 1
+    return {
+        "enterprise_evaluations": len(answers),
+        "by_prospect": dict(sorted(by_prospect.items())),
+        "by_intent": dict(sorted(by_intent.items())),
+        "expert_reviews": len(stored.get("experts") or []),
+        "grade": stored.get("grade"),
+        "high_value": stored.get("high_value"),
+        "high_value_categories": stored.get("hv_flags") or [],
+    }
+
+
+def _shown(principal: Any, topic: str, data: Document) -> bool:
+    """Whether the caller sees an event's content: evaluations are the patent's administrators' to read, and each
+    enterprise's or expert's own; another enterprise sees that they happened, not what was answered."""
+    if topic != EVALUATIONS.name or principal.role in queries.VIEW_ROLES:
+        return True
+    own = {principal.scope.enterprise, principal.scope.person} - {None}
+    return bool(own & {data.get("enterprise"), data.get("expert_id"), data.get("from_id")})
 
 
 def _number(number: str) -> str:
@@ -194,7 +229,8 @@ async def timeline(number: Number, principal: CurrentPrincipal, deps: Deps) -> T
         raise NotFound("no such patent")
     pid = pid_of(normalized)
     _, rows = await deps.engine.query(
-        "SELECT id, type, source, seq, time, effective, actor, data FROM events WHERE pid = ? ORDER BY ord, id", (pid,)
+        "SELECT id, type, source, seq, time, effective, actor, data, topic FROM events WHERE pid = ? ORDER BY ord, id",
+        (pid,),
     )
     _, encumbered = await deps.engine.query("SELECT encumbrances FROM live.patents WHERE pid = ?", (pid,))
     entries = [
@@ -205,8 +241,8 @@ async def timeline(number: Number, principal: CurrentPrincipal, deps: Deps) -> T
             sequence=r[3],
             time=r[4].isoformat() + "Z",
             effective=r[5].isoformat(),
-            actor=r[6],
-            data=json.loads(r[7]),
+            actor=r[6] if _shown(principal, r[8], data := json.loads(r[7])) else None,
+            data=data if _shown(principal, r[8], data) else {},
         )
         for r in rows
     ]

@@ -22,14 +22,29 @@ from patentflow.contracts.events import (
     StateFundedNonUseFlagged,
     WithdrawnFromPool,
 )
+from patentflow.contracts.events.evaluation import (
+    EnterpriseEvaluationSubmitted,
+    EvaluationAssigned,
+    EvaluationFeedbackIssued,
+    ExpertAssigned,
+    ExpertReviewSubmitted,
+    GradeChanged,
+    HighValueFlagsChanged,
+    OverseasFamilyRecorded,
+    ValueAssessed,
+)
 from patentflow.contracts.events.inventory_enums import ReviewState
 from patentflow.kit.cloudevents import EventMeta
 from patentflow.kit.decisions import Document
 from patentflow.kit.eventmap import EventMap
 from patentflow.projection.facts import FACTS
 
-PATENTS = EventMap("patents", (topics.PATENTS,), "The integrated patent view, one document per patent.")
+PATENTS = EventMap(
+    "patents", (topics.PATENTS, topics.EVALUATIONS), "The integrated patent view, one document per patent."
+)
 PATENTS.ignore(NonUseJustificationRecorded)  # the flag it clears arrives as StateFundedNonUseCleared
+# The view shows counts of answers, the grade and the flags; assignments, feedback and assessments are the timeline's.
+PATENTS.ignore(EvaluationAssigned, ExpertAssigned, EvaluationFeedbackIssued, ValueAssessed, OverseasFamilyRecorded)
 
 
 @PATENTS.on(PatentRecorded)
@@ -99,6 +114,33 @@ def legal_status(event: LegalStatusChanged, meta: EventMeta) -> Document:
 def five_year_flag(event: StateFundedNonUseFlagged | StateFundedNonUseCleared, meta: EventMeta) -> Document:
     """The five-year flag of a state-funded patent, raised or cleared."""
     return {"$set": {"non_use_flagged": isinstance(event, StateFundedNonUseFlagged), "updated_at": meta.time}}
+
+
+@PATENTS.on(EnterpriseEvaluationSubmitted)
+def enterprise_evaluation(event: EnterpriseEvaluationSubmitted, meta: EventMeta) -> Document:
+    """The enterprise's latest answer, under its credit code (letters and digits: a safe key). The read API shows
+    counts only, never one enterprise's answer."""
+    answer = {"prospect": int(event.prospect), "intent": event.cooperation_intent.value}
+    return {"$set": {f"evaluation.enterprises.{event.enterprise}": answer, "updated_at": meta.time}}
+
+
+@PATENTS.on(ExpertReviewSubmitted)
+def expert_review(event: ExpertReviewSubmitted, meta: EventMeta) -> Document:
+    """The experts who reviewed it (an id may hold a dot: kept as a value, not a key)."""
+    return {"$addToSet": {"evaluation.experts": event.expert_id}, "$set": {"updated_at": meta.time}}
+
+
+@PATENTS.on(GradeChanged)
+def grade(event: GradeChanged, meta: EventMeta) -> Document:
+    """The grade now."""
+    return {"$set": {"evaluation.grade": event.new_grade, "updated_at": meta.time}}
+
+
+@PATENTS.on(HighValueFlagsChanged)
+def high_value(event: HighValueFlagsChanged, meta: EventMeta) -> Document:
+    """High-value or not, by which categories."""
+    holds = sorted(c.value for c, on in event.flags.items() if on)
+    return {"$set": {"evaluation.high_value": event.high_value, "evaluation.hv_flags": holds, "updated_at": meta.time}}
 
 
 TABLES: tuple[EventMap, ...] = (PATENTS, FACTS)  # FACTS: the query engine's rows (facts.py)

@@ -120,6 +120,14 @@ class Engine:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         self._db = duckdb.connect(str(path) if path is not None else ":memory:", config={"threads": threads})
+        if path is not None and not self._schema_is_current():
+            # The file holds rows of an earlier version's columns. It is a cache of the topics: start it afresh (a
+            # new file gets a new consumer group, which reads every partition from the beginning).
+            log.warning("query engine file has other columns; rebuilding it from the topics", path=str(path))
+            self._db.close()
+            for stale in (path, path.with_name(path.name + ".wal")):
+                stale.unlink(missing_ok=True)
+            self._db = duckdb.connect(str(path), config={"threads": threads})
         for statement in _DDL:
             self._db.execute(statement)
         self._db.execute("ATTACH ':memory:' AS live")
@@ -144,6 +152,12 @@ class Engine:
         ] = {}
         self.ready = False
         self.closed = False
+
+    def _schema_is_current(self) -> bool:
+        found = self._db.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position"
+        ).fetchall()
+        return not found or [name for (name,) in found] == [name for name, _ in ROW_COLUMNS]
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 

@@ -41,6 +41,17 @@ from patentflow.contracts.events import (
     StateFundedNonUseFlagged,
     WithdrawnFromPool,
 )
+from patentflow.contracts.events.evaluation import (
+    EnterpriseEvaluationSubmitted,
+    EvaluationAssigned,
+    EvaluationFeedbackIssued,
+    ExpertAssigned,
+    ExpertReviewSubmitted,
+    GradeChanged,
+    HighValueFlagsChanged,
+    OverseasFamilyRecorded,
+    ValueAssessed,
+)
 from patentflow.contracts.events.inventory_enums import ReviewState
 from patentflow.kit.cloudevents import EventMeta, ReceivedEvent
 from patentflow.kit.decisions import Document
@@ -71,6 +82,11 @@ PATENT_FACTS: tuple[tuple[str, str], ...] = (
     ("industry_codes", "VARCHAR[]"),
     ("implementation", "VARCHAR"),
     ("non_use_flagged", "BOOLEAN"),
+    ("enterprise_evaluated", "BOOLEAN"),  # an enterprise evaluated it (evaluation coverage)
+    ("expert_reviewed", "BOOLEAN"),  # an expert reviewed it
+    ("grade", "TINYINT"),  # tier 1 (best) to 5
+    ("high_value", "BOOLEAN"),
+    ("hv_flags", "VARCHAR[]"),  # the high-value categories that hold
 )
 # Facts of an institution (the registry): few rows, derived whole when one changes.
 INSTITUTION_FACTS: tuple[tuple[str, str], ...] = (
@@ -80,7 +96,14 @@ INSTITUTION_FACTS: tuple[tuple[str, str], ...] = (
     ("inst_ministry", "VARCHAR"),  # '' for a local institution: an empty column means "not stated"
     ("inst_pilot", "BOOLEAN"),
 )
-FACT_COLUMNS: tuple[tuple[str, str], ...] = PATENT_FACTS + INSTITUTION_FACTS
+# Facts of one row only, never folded into the current tables: who answered what. Views count each party's latest
+# answer per patent from the rows (an enterprise's amended evaluation counts once, by its latest revision).
+PARTY_FACTS: tuple[tuple[str, str], ...] = (
+    ("ev_enterprise", "VARCHAR"),
+    ("ev_prospect", "TINYINT"),
+    ("ev_intent", "VARCHAR"),
+)
+FACT_COLUMNS: tuple[tuple[str, str], ...] = PATENT_FACTS + INSTITUTION_FACTS + PARTY_FACTS
 _FACT_NAMES = frozenset(name for name, _ in FACT_COLUMNS)
 
 # The row's own columns, before the facts.
@@ -108,9 +131,11 @@ ROW_COLUMNS: tuple[tuple[str, str], ...] = EVENT_COLUMNS + FACT_COLUMNS
 
 FACTS = EventMap(
     "engine",
-    (topics.PATENTS, topics.INSTITUTIONS),
+    (topics.PATENTS, topics.INSTITUTIONS, topics.EVALUATIONS),
     "The query engine behind listings and monitoring views: the timeline of every patent and its facts.",
 )
+# On the timeline; no view counts them (assignments and expert assignments carry their own encumbrance declaration).
+FACTS.ignore(EvaluationAssigned, ExpertAssigned, EvaluationFeedbackIssued, ValueAssessed, OverseasFamilyRecorded)
 FACTS.ignore(SchoolAdded, InventorAdded)  # no view counts schools or inventor accounts yet
 FACTS.ignore(NonUseJustificationRecorded)  # on the timeline; the flag it clears arrives as StateFundedNonUseCleared
 
@@ -217,6 +242,35 @@ def institution(event: InstitutionRegistered, meta: EventMeta) -> Document:
         "inst_ministry": event.ministry or "",
         "inst_pilot": event.pilot,
     }
+
+
+@FACTS.on(EnterpriseEvaluationSubmitted)
+def enterprise_evaluated(event: EnterpriseEvaluationSubmitted, meta: EventMeta) -> Document:
+    """Evaluated by an enterprise; the row keeps who answered what (never shown to another enterprise)."""
+    return {
+        "enterprise_evaluated": True,
+        "ev_enterprise": event.enterprise,
+        "ev_prospect": int(event.prospect),
+        "ev_intent": event.cooperation_intent.value,
+    }
+
+
+@FACTS.on(ExpertReviewSubmitted)
+def expert_reviewed(event: ExpertReviewSubmitted, meta: EventMeta) -> Document:
+    """Reviewed by an expert."""
+    return {"expert_reviewed": True}
+
+
+@FACTS.on(GradeChanged)
+def graded(event: GradeChanged, meta: EventMeta) -> Document:
+    """The grade now."""
+    return {"grade": event.new_grade}
+
+
+@FACTS.on(HighValueFlagsChanged)
+def high_value(event: HighValueFlagsChanged, meta: EventMeta) -> Document:
+    """High-value or not, and by which categories."""
+    return {"high_value": event.high_value, "hv_flags": sorted(c.value for c, holds in event.flags.items() if holds)}
 
 
 def ipc_class(symbol: str) -> str:

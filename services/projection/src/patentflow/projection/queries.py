@@ -221,6 +221,8 @@ LIST_FIELDS: dict[str, str] = {
     "state_funded": "p.state_funded",
     "five_year_flagged": "coalesce(p.non_use_flagged, FALSE)",
     "encumbrances": "p.encumbrances",
+    "grade": "p.grade",
+    "high_value": "coalesce(p.high_value, FALSE)",
     "updated_at": "p.updated_at",
 }
 # Sort keys, each with a value for the patents that lack it, so the keyset cursor has a total order.
@@ -323,6 +325,8 @@ FACETS: dict[str, str] = {
     "state_funded": "p.state_funded",
     "institution_type": "CASE WHEN coalesce(i.inst_pilot, FALSE) THEN 'pilot' ELSE 'other' END",
     "ipc_class": "p.ipc_class",
+    "grade": "p.grade",
+    "high_value": "coalesce(p.high_value, FALSE)",
 }
 
 
@@ -481,3 +485,58 @@ def metric_total(
     """The same metric over one whole period: the actual a target is compared with."""
     by_quarter = quarterly(principal, filters, events, count, amount_field, start, end)
     return Clause(f"SELECT coalesce(sum(actual), 0), max(changed_at) FROM ({by_quarter.sql})", by_quarter.params)
+
+
+# --- evaluation ----------------------------------------------------------------------------------------------------
+
+EVALUATION_GROUPS: dict[str, tuple[str, str]] = {
+    "province": ("p.province", ""),
+    "institution": ("p.institution", ""),
+    "sei": ("coalesce(s.sei_name, '未归类')", "LEFT JOIN live.ref_sei s ON s.ipc_class = p.ipc_class"),
+    "industry": POOL_DIMENSIONS["industry"],
+}
+_EVALUATION_COLUMNS = (*_COVERAGE_COLUMNS, "enterprise_evaluated", "expert_reviewed", "grade", "high_value")
+
+
+def evaluation_coverage(principal: Principal, filters: Filters, group: str, as_of: date | None) -> Clause:
+    """Pool patents, and how many of them enterprises and experts have evaluated, per province, institution or
+    industry (市场评价覆盖率)."""
+    expression, join = EVALUATION_GROUPS[group]
+    where = base(principal, filters, as_of, _EVALUATION_COLUMNS, join)
+    return Clause(
+        f"SELECT {expression} AS {group}, count(*) AS pooled, "
+        "count(*) FILTER (WHERE coalesce(p.enterprise_evaluated, FALSE)) AS enterprise_evaluated, "
+        "count(*) FILTER (WHERE coalesce(p.expert_reviewed, FALSE)) AS expert_reviewed, "
+        f"max(p.updated_at) AS changed_at {where.sql} AND p.review_state = '{POOLED}' GROUP BY 1 ORDER BY 1",
+        where.params,
+    )
+
+
+def grades(principal: Principal, filters: Filters, by: str | None, as_of: date | None) -> Clause:
+    """Patents by grade (none: not graded yet), and how many are high-value, optionally by one more dimension."""
+    where = base(principal, filters, as_of, _EVALUATION_COLUMNS)
+    extra = f", {FACETS[by]} AS {by}" if by else ""
+    group = "1, 2" if by else "1"
+    return Clause(
+        f"SELECT p.grade AS grade{extra}, count(*) AS patents, "
+        "count(*) FILTER (WHERE coalesce(p.high_value, FALSE)) AS high_value, max(p.updated_at) AS changed_at "
+        f"{where.sql} AND (p.grade IS NOT NULL OR p.review_state = '{POOLED}') GROUP BY {group} ORDER BY {group}",
+        where.params,
+    )
+
+
+def answers(principal: Principal, filters: Filters, by: str, as_of: date | None) -> Clause:
+    """Enterprises' latest answers on the caller's patents counted by prospect or cooperation intent: each
+    enterprise once per patent, by its latest revision; no enterprise is named."""
+    column = {"prospect": "ev_prospect", "intent": "ev_intent"}[by]
+    where = base(principal, filters, as_of, _EVALUATION_COLUMNS)
+    cut = f" AND e.effective <= DATE '{as_of.isoformat()}'" if as_of is not None else ""
+    latest = (
+        f"SELECT e.pid, arg_max(e.{column}, e.ord) AS answer FROM events e WHERE e.ev_enterprise IS NOT NULL{cut} "
+        "GROUP BY e.pid, e.ev_enterprise"
+    )
+    return Clause(
+        f"SELECT a.answer AS {by}, count(*) AS answers, count(DISTINCT a.pid) AS patents FROM ({latest}) a "
+        f"WHERE a.pid IN (SELECT p.pid {where.sql}) GROUP BY 1 ORDER BY 1",
+        where.params,
+    )

@@ -221,3 +221,27 @@ def flat(rows: Sequence[Row]) -> list[Row]:
                 cells[key] = value
         out.append(cells)
     return out
+
+
+async def evaluation_coverage(
+    engine: Engine, principal: Principal, filters: Filters, group: str, as_of: date | None
+) -> list[Row]:
+    """Pool patents evaluated by enterprises and by experts, with their shares of the pool."""
+    rows = await rows_of(engine, queries.evaluation_coverage(principal, filters, group, as_of))
+    for row in rows:
+        pooled = row["pooled"] or 0
+        row["enterprise_share"] = round(row["enterprise_evaluated"] / pooled, 4) if pooled else None
+        row["expert_share"] = round(row["expert_reviewed"] / pooled, 4) if pooled else None
+    return rows
+
+
+async def grades(
+    engine: Engine, principal: Principal, filters: Filters, by: str | None, as_of: date | None
+) -> list[Row]:
+    """The grade distribution (and high-value patents)."""
+    return await rows_of(engine, queries.grades(principal, filters, by, as_of))
+
+
+async def answers(engine: Engine, principal: Principal, filters: Filters, by: str, as_of: date | None) -> list[Row]:
+    """Enterprises' latest answers counted by prospect or cooperation intent."""
+    return await rows_of(engine, queries.answers(principal, filters, by, as_of))

@@ -109,6 +109,61 @@ async def legal_status(
     return _answer("legal-status", rows, format, day)
 
 
+@router.get(
+    "/evaluation-coverage",
+    response_model=View,
+    summary="Pool patents evaluated by enterprises and experts, per province, institution or industry (市场评价覆盖率)",
+    responses=RESPONSES,
+)
+async def evaluation_coverage(
+    principal: CurrentPrincipal,
+    deps: Deps,
+    filters: CommonFilters,
+    group: Literal["province", "institution", "sei", "industry"] = "province",
+    as_of: AsOf = None,
+    format: Format = "json",
+) -> Any:
+    allowed(principal, queries.VIEW_ROLES)
+    day = checked_as_of(as_of, deps.clock.today())
+    rows = await views.evaluation_coverage(deps.engine, principal, filters, group, day)
+    return _answer(f"evaluation-coverage-by-{group}", rows, format, day)
+
+
+@router.get("/grades", response_model=View, summary="Patents by grade, and high-value patents", responses=RESPONSES)
+async def grades(
+    principal: CurrentPrincipal,
+    deps: Deps,
+    filters: CommonFilters,
+    by: Annotated[Literal[tuple(queries.FACETS)] | None, Query(description="A second dimension")] = None,  # type: ignore[valid-type]
+    as_of: AsOf = None,
+    format: Format = "json",
+) -> Any:
+    allowed(principal, queries.VIEW_ROLES)
+    day = checked_as_of(as_of, deps.clock.today())
+    rows = await views.grades(deps.engine, principal, filters, by, day)
+    return _answer("grades", rows, format, day)
+
+
+@router.get(
+    "/evaluation-answers",
+    response_model=View,
+    summary="Enterprises' latest answers by industrialisation prospect or cooperation intent (no enterprise named)",
+    responses=RESPONSES,
+)
+async def evaluation_answers(
+    principal: CurrentPrincipal,
+    deps: Deps,
+    filters: CommonFilters,
+    by: Literal["prospect", "intent"] = "prospect",
+    as_of: AsOf = None,
+    format: Format = "json",
+) -> Any:
+    allowed(principal, queries.VIEW_ROLES)
+    day = checked_as_of(as_of, deps.clock.today())
+    rows = await views.answers(deps.engine, principal, filters, by, day)
+    return _answer(f"evaluation-answers-by-{by}", rows, format, day)
+
+
 class Watchlist(BaseModel):
     """A page of the five-year watchlist."""
 
