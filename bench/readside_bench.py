@@ -451,6 +451,7 @@ def main() -> int:
             settle = asyncio.run(caught_up(infra.kafka_bootstrap, within=6 * 3600))
             events = asyncio.run(end_offsets_total(infra.kafka_bootstrap))
             whole = time.perf_counter() - started
+            loaded.pop("pooled_patents")
             results["load"] = {
                 **loaded,
                 "rows_per_second": round(plan.patents / loaded["import_seconds"], 1),

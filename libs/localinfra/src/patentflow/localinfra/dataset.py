@@ -289,7 +289,8 @@ def load(
     return {
         "institutions": len(dataset.institutions),
         "patents": dataset.patents,
-        "pooled": reviewed,
+        "pooled": len(reviewed),
+        "pooled_patents": reviewed,
         "lapsed": lapsed,
         "import_seconds": round(imported, 1),
         "seconds": round(time.perf_counter() - started, 1),
@@ -326,9 +327,11 @@ def _wait(http: httpx.Client, job: tuple[str, dict[str, str]]) -> None:
         time.sleep(0.1)
 
 
-def _review(http: httpx.Client, dataset: Dataset, token: Token, share: float) -> tuple[int, int]:
-    """Take a share of the inventoried patents through the review into the pool; record some lapses."""
-    pooled = lapsed = 0
+def _review(http: httpx.Client, dataset: Dataset, token: Token, share: float) -> tuple[list[tuple[str, str, str]], int]:
+    """Take a share of the inventoried patents through the review into the pool; record some lapses. Returns the
+    pooled patents as (application number, institution, province) and how many lapsed."""
+    pooled: list[tuple[str, str, str]] = []
+    lapsed = 0
     for index, inst in enumerate(dataset.institutions):
         admin = {"Authorization": f"Bearer {token('institution_admin', institution=inst.credit_code)}"}
         rng = random.Random(dataset.seed + index)
@@ -337,7 +340,7 @@ def _review(http: httpx.Client, dataset: Dataset, token: Token, share: float) ->
             if row.get("trl") and row["grant_date"] and rng.random() < share:
                 for step in ("submission", "school-approval", "institution-approval"):
                     _post(http, f"/patents/{number}/{step}", {}, admin, f"dataset-{number}-{step}")
-                pooled += 1
+                pooled.append((number, inst.credit_code, inst.province))
             elif row["grant_date"] and rng.random() < share / 4:
                 body = {"status": "terminated", "effective_date": _lapse_day(row), "reason": "未缴年费"}
                 _post(http, f"/patents/{number}/legal-status", body, admin, f"dataset-{number}-lapse")

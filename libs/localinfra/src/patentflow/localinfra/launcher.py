@@ -16,7 +16,7 @@ from typing import Any
 
 from patentflow.contracts.access import Role, Scope
 from patentflow.kit.auth import issue_token
-from patentflow.localinfra import dataset, demo, infra
+from patentflow.localinfra import dataset, demo, infra, market
 from patentflow.localinfra.config import InfraConfig
 from patentflow.localinfra.processes import InfraError, ManagedProcess, port_in_use, wait_until
 
@@ -184,6 +184,11 @@ def run(cfg: InfraConfig) -> int:
             loaded = dataset.load(dataset.plan(DEMO_PATENTS), SERVICES[0].url, signer(cfg), review_share=0.1)
         except dataset.LoadError as exc:
             raise InfraError(f"the demo dataset was refused: {exc}") from exc
+        print("enterprises and experts evaluate pool patents through the evaluation API ...", flush=True)
+        try:
+            loaded["market"] = market.load(SERVICES[1].url, loaded.pop("pooled_patents"), signer(cfg))
+        except market.MarketError as exc:
+            raise InfraError(f"the evaluation demo data was refused: {exc}") from exc
         tokens["province"] = signer(cfg)("province_office", province=COVERAGE_PROVINCE)
         _wait_for_coverage(tokens["province"])
         _print_summary(cfg, tokens, loaded)
@@ -269,6 +274,10 @@ def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, o
         f"    export PROVINCE={tokens['province']}",
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{_coverage_url()}'",
         f"  as of 2024-06-30, as a spreadsheet: '{_coverage_url()}&as_of=2024-06-30&format=xlsx' -o coverage.xlsx",
+        f"  market evaluation: {loaded['market']['enterprises']} enterprises, {loaded['market']['experts']} experts,"
+        f" {loaded['market']['evaluated']} pool patents evaluated. Evaluation coverage and grades in Hunan:",
+        f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/evaluation-coverage?group=institution'",
+        f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/grades'",
         "  more tokens: make token ARGS='--role province_office --province 430000'",
         "",
     ]

@@ -1,0 +1,121 @@
+"""Demo data of market evaluation: enterprises and experts per province, assignments and evaluations of pool patents,
+sent through the evaluation service's own API (idempotent: a second run changes nothing)."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from patentflow.contracts.identifiers import credit_code_check_char
+
+Token = Callable[..., str]
+_FIRMS = ("智能制造", "新能源", "生物医药", "新材料", "信息技术", "现代农业")
+_FIELDS = {
+    "智能制造": "B25J",
+    "新能源": "H01M",
+    "生物医药": "A61K",
+    "新材料": "C22C",
+    "信息技术": "G06F",
+    "现代农业": "A01M",
+}
+_INDUSTRIES = {"智能制造": "34", "新能源": "38", "生物医药": "27", "新材料": "32", "信息技术": "65", "现代农业": "01"}
+_NEEDS = ("需提高量产一致性", "希望降低成本", "需要中试验证", "需补充可靠性数据", None)
+_REASONS = ("too_early", "benefit_unclear", "commercial_route_unclear", "not_our_field", "price")
+
+
+class MarketError(RuntimeError):
+    """The evaluation service refused demo data."""
+
+
+def enterprise_code(province: str, serial: int) -> str:
+    """A company credit code (91 + the province's region code) with its check character."""
+    body = f"91{province}{serial:09d}"[:17]
+    return body + credit_code_check_char(body)
+
+
+def load(
+    evaluation_url: str,
+    pooled: Sequence[tuple[str, str, str]],
+    token: Token,
+    *,
+    share: float = 0.6,
+    per_province: int = 3,
+    seed: int = 11,
+    timeout: float = 180.0,
+) -> dict[str, Any]:
+    """Register ``per_province`` enterprises and one expert in every province with pool patents; put ``share`` of
+    the pool patents to an enterprise of their province, which evaluates them, and have the expert review half."""
+    rng = random.Random(seed)
+    provinces = sorted({province for _, _, province in pooled})
+    firms: dict[str, list[str]] = {}
+    evaluated = reviewed = 0
+    with httpx.Client(base_url=evaluation_url, timeout=30) as http:
+        for province in provinces:
+            office = {"Authorization": f"Bearer {token('province_office', province=province)}"}
+            firms[province] = []
+            for i, kind in enumerate(rng.sample(_FIRMS, per_province)):
+                code = enterprise_code(province, 700 + i)
+                body = {"credit_code": code, "name": f"{kind}示范科技有限公司{province[:2]}{i}", "province": province,
+                        "flags": ["specialised_new_sme", "high_tech"], "industry_codes": [_INDUSTRIES[kind]],
+                        "products": [f"{kind}产品"], "ipc_fields": [_FIELDS[kind]]}  # fmt: skip
+                _post(http, "/enterprises", body, office, f"demo-enterprise-{code}")
+                firms[province].append(code)
+            expert = {"expert_id": f"expert-{province}", "name": f"专家{province[:2]}", "affiliation": "省知识产权研究院",
+                      "province": province, "ipc_fields": sorted(set(_FIELDS.values()))}  # fmt: skip
+            _post(http, "/experts", expert, office, f"demo-expert-{province}")
+        for number, _, province in pooled:
+            if rng.random() >= share:
+                continue
+            office = {"Authorization": f"Bearer {token('province_office', province=province)}"}
+            firm = rng.choice(firms[province])
+            _until_in_pool(
+                http, f"/patents/{number}/assignments", {"enterprise": firm}, office, f"demo-assign-{number}", timeout
+            )
+            intent = rng.choice(("licence", "transfer", "joint_development", "commissioned_rnd", "equity", "none"))
+            answer = {"enterprise": firm, "prospect": rng.randint(1, 5), "cooperation_intent": intent,
+                      "improvement_needs": rng.choice(_NEEDS),
+                      "not_interested_reason": rng.choice(_REASONS) if intent == "none" else None}  # fmt: skip
+            as_firm = {"Authorization": f"Bearer {token('enterprise', enterprise=firm)}"}
+            _post(http, f"/patents/{number}/enterprise-evaluations", answer, as_firm, f"demo-evaluate-{number}")
+            evaluated += 1
+            if rng.random() < 0.5:
+                expert_id = f"expert-{province}"
+                _post(http, f"/patents/{number}/experts", {"expert_id": expert_id}, office, f"demo-expert-{number}")
+                scores = {
+                    k: rng.randint(30, 95) for k in ("legal.stability", "technical.advancement", "economic.market_size")
+                }
+                as_expert = {"Authorization": f"Bearer {token('expert', person=expert_id)}"}
+                review = {"scores": scores, "opinion": "技术方案可行，建议开展中试"}
+                _post(http, f"/patents/{number}/expert-reviews", review, as_expert, f"demo-review-{number}")
+                reviewed += 1
+    return {"enterprises": sum(len(f) for f in firms.values()), "experts": len(provinces), "evaluated": evaluated,
+            "reviewed": reviewed}  # fmt: skip
+
+
+def _post(http: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str], key: str) -> httpx.Response:
+    answer = http.post(path, json=body, headers={**headers, "Idempotency-Key": key})
+    already = answer.status_code == 409 and answer.json().get("detail", {}).get("reason", "").startswith(
+        ("ENTERPRISE_ALREADY", "EXPERT_ALREADY", "ALREADY_ASSIGNED")
+    )
+    if answer.status_code not in (200, 201) and not already:
+        raise MarketError(f"POST {path} refused: {answer.status_code} {answer.text[:500]}")
+    return answer
+
+
+def _until_in_pool(
+    http: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str], key: str, timeout: float
+) -> None:
+    """Post once the evaluation service's replica has seen the patent enter the pool (its events are on the way)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = http.post(path, json=body, headers={**headers, "Idempotency-Key": key})
+        reason = answer.json().get("detail", {}).get("reason") if answer.status_code == 409 else None
+        if answer.status_code in (200, 201) or reason == "ALREADY_ASSIGNED":
+            return
+        if reason != "NOT_IN_POOL" or time.monotonic() > deadline:
+            raise MarketError(f"POST {path} refused: {answer.status_code} {answer.text[:500]}")
+        time.sleep(0.5)
