@@ -254,6 +254,7 @@ def _wait_for_coverage(token: str, timeout: float = 120.0) -> None:
 def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, object]) -> None:
     first = demo.INSTITUTIONS[0]["credit_code"]
     number = demo.patents()[0]["application_number"]
+    market_figures: dict[str, Any] = loaded["market"]  # type: ignore[assignment]
     lines = ["", "patentflow is running (Ctrl-C stops everything).", ""]
     lines += [f"  {svc.name:<13} {svc.url}/docs" for svc in SERVICES]
     lines += [
@@ -274,8 +275,8 @@ def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, o
         f"    export PROVINCE={tokens['province']}",
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{_coverage_url()}'",
         f"  as of 2024-06-30, as a spreadsheet: '{_coverage_url()}&as_of=2024-06-30&format=xlsx' -o coverage.xlsx",
-        f"  market evaluation: {loaded['market']['enterprises']} enterprises, {loaded['market']['experts']} experts,"
-        f" {loaded['market']['evaluated']} pool patents evaluated. Evaluation coverage and grades in Hunan:",
+        f"  market evaluation: {market_figures['enterprises']} enterprises, {market_figures['experts']} experts,"
+        f" {market_figures['evaluated']} pool patents evaluated. Evaluation coverage and grades in Hunan:",
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/evaluation-coverage?group=institution'",
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/grades'",
         "  more tokens: make token ARGS='--role province_office --province 430000'",
