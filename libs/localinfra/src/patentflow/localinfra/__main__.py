@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             sign = launcher.signer(cfg)
             plan = dataset.plan(args.patents, args.seed)
             print(f"loading {plan.patents} patents of {len(plan.institutions)} institutions ...", flush=True)
-            print(dataset.load(plan, args.inventory_url, sign, review_share=args.review_share))
+            loaded = dataset.load(plan, args.inventory_url, sign, review_share=args.review_share)
+            loaded.pop("pooled_patents")
+            print(loaded)
     except InfraError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
