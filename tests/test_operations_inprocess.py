@@ -18,6 +18,15 @@ CONSUMING = {
     "pledge": "patent-replica",
     "projection": "patents",
 }
+RECEIVES_TOO = {  # what a service consumes besides the patents, by consumer group and topic
+    "evaluation": ["evaluation-industry-index-receives-evaluation-enterprises"],
+    "projection": [
+        "projection-engine-receives-inventory-patents",
+        "projection-engine-receives-inventory-institutions",
+        "projection-engine-receives-evaluation-evaluations",
+        "projection-patents-receives-evaluation-evaluations",
+    ],
+}
 
 
 def _app(service: str) -> Any:
@@ -37,12 +46,7 @@ async def test_health_readiness_metrics_and_the_services_own_asyncapi(service: s
         document = (await http.get("/asyncapi.json")).json()
         receives = [k for k, v in document["operations"].items() if v["action"] == "receive"]
         expected = [f"{service}-{CONSUMING[service]}-receives-inventory-patents"] if service in CONSUMING else []
-        if service == "projection":  # and its query engine, which reads the institutions too
-            expected += [
-                "projection-engine-receives-inventory-patents",
-                "projection-engine-receives-inventory-institutions",
-            ]
-        assert sorted(receives) == sorted(expected)
+        assert sorted(receives) == sorted(expected + RECEIVES_TOO.get(service, []))
 
 
 @pytest.mark.parametrize("service", sorted(CONSUMING))

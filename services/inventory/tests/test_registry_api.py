@@ -14,7 +14,7 @@ from patentflow.contracts.events import InstitutionRegistered, InventorAdded, Sc
 from patentflow.contracts.identifiers import credit_code_check_char
 from patentflow.inventory.app import create_app
 from patentflow.inventory.config import Settings
-from patentflow.kit.clock import Clock
+from patentflow.testing.calendar import Calendar
 from patentflow.testing.inprocess import InProcess, MemoryRuntime, auth, eventually, running, settings_for
 from patentflow.testing.samples import number
 
@@ -156,19 +156,6 @@ async def test_its_administrator_adds_schools_and_inventors_once() -> None:
             (B, "zhangsan", None),  # the inventory() fixture's: the same id at another institution
             (A, "lisi", "law"),
         ]
-
-
-class Calendar(Clock):
-    """A service clock whose day the test moves on (``days.append``); Clock itself is frozen."""
-
-    days: list[date]
-
-    def __init__(self, day: date) -> None:
-        super().__init__(day)
-        object.__setattr__(self, "days", [day])
-
-    def today(self) -> date:
-        return self.days[-1]
 
 
 @contextlib.asynccontextmanager

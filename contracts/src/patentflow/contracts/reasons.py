@@ -34,6 +34,12 @@ class ReasonCode(StrEnum):
     UNKNOWN_EXPERT = "UNKNOWN_EXPERT"
     EXPERT_CONFLICTED = "EXPERT_CONFLICTED"
     EXPERT_UNAVAILABLE = "EXPERT_UNAVAILABLE"
+    INDUSTRY_HAS_A_BASE = "INDUSTRY_HAS_A_BASE"
+    BASE_DELISTED = "BASE_DELISTED"
+    REPORT_ALREADY_SUBMITTED = "REPORT_ALREADY_SUBMITTED"
+    ALREADY_RATED = "ALREADY_RATED"
+    NOT_RECTIFYING = "NOT_RECTIFYING"
+    RECTIFICATION_OVERDUE = "RECTIFICATION_OVERDUE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +120,24 @@ REASONS: dict[ReasonCode, Reason] = {
             "platform rule (unconfirmed): an expert does not review patents of an institution it works for or with",
         ),
         Reason(ReasonCode.EXPERT_UNAVAILABLE, "the expert takes no assignments at present"),
+        Reason(
+            ReasonCode.INDUSTRY_HAS_A_BASE,
+            "the province already has a navigation base for this industry",
+            "内蒙古专利导航服务基地建设工作实施方案 二: 实行一产业一基地",
+        ),
+        Reason(
+            ReasonCode.BASE_DELISTED,
+            "the base was delisted and takes no further steps",
+            "内蒙古专利导航服务基地建设工作实施方案 五(三): 未按时整改到位的摘牌退出",
+        ),
+        Reason(ReasonCode.REPORT_ALREADY_SUBMITTED, "the self-evaluation of this year is already submitted"),
+        Reason(ReasonCode.ALREADY_RATED, "this year is already rated"),
+        Reason(ReasonCode.NOT_RECTIFYING, "the base has no rectification to accept"),
+        Reason(
+            ReasonCode.RECTIFICATION_OVERDUE,
+            "the rectification deadline has passed: the base is delisted",
+            "内蒙古专利导航服务基地建设工作实施方案 五(三): 限期整改, 未按时整改到位的摘牌退出",
+        ),
         Reason(
             ReasonCode.NOT_STATE_FUNDED,
             "the five-year rule concerns state-funded patents only",

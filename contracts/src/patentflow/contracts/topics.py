@@ -60,6 +60,12 @@ EXPERTS = Topic(
     "expert id",
     "The expert library by industry field: experts, their fields, declared conflicts and availability.",
 )
+BASES = Topic(
+    "patentflow.evaluation.bases",
+    Service.EVALUATION,
+    "navigation base id",
+    "Patent navigation service bases: filing, yearly self-evaluations, ratings, rectification, delisting, results.",
+)
 DEMANDS = Topic(
     "patentflow.matching.demands",
     Service.MATCHING,
@@ -97,6 +103,7 @@ CATALOGUE: tuple[Topic, ...] = (
     EVALUATIONS,
     ENTERPRISES,
     EXPERTS,
+    BASES,
     DEMANDS,
     MATCHES,
     DEALS,

@@ -17,6 +17,7 @@ from patentflow.contracts import topics
 from patentflow.contracts.envelope import TYPE_PREFIX, DomainEvent
 from patentflow.contracts.events.common import ValueObject
 from patentflow.contracts.events.evaluation_enums import (
+    BaseRating,
     CooperationIntent,
     EnterpriseFlag,
     EvaluationScenario,
@@ -248,7 +249,104 @@ class OverseasFamilyRecorded(EvaluationEvent):
     recorded_by: str = Field(description="Subject of the account that recorded it")
 
 
+# --- patent navigation service bases (专利导航服务基地) ---------------------------------------------------------------
+
+
+class BaseEvent(DomainEvent):
+    """Base of the events of one navigation service base, keyed by its id."""
+
+    topic: ClassVar[topics.Topic] = topics.BASES
+    subject_field: ClassVar[str] = "base_id"
+
+    base_id: str = Field(min_length=1, max_length=50, description="Id of the base")
+
+
+class BaseFiled(BaseEvent):
+    """A base was filed (备案) after the provincial assessment: one industry, one base (seed 002 一产业一基地)."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.BaseFiled.v1"
+
+    name: str = Field(min_length=1, max_length=200, description="e.g. 内蒙古自治区新材料产业专利导航服务基地")
+    province: ProvinceCode = Field(description="Province whose office filed it")
+    industry: str = Field(description="The industry it serves: a GB/T 4754 code")
+    sei_code: str | None = Field(None, description="The strategic emerging industry, when it is one")
+    host_name: str = Field(
+        min_length=1, max_length=200, description="The host (建设主体): park, alliance, institution …"
+    )
+    host_credit_code: CreditCode = Field(description="The host's credit code: its accounts act for the base")
+    filed_on: date = Field(description="Day of filing")
+    filed_by: str = Field(description="Subject of the account that filed it")
+
+
+class SelfEvaluationSubmitted(BaseEvent):
+    """The base's yearly self-evaluation report (due by the end of November: seed 002 五(二))."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.SelfEvaluationSubmitted.v1"
+
+    year: int = Field(ge=2020, le=2100, description="The year reported on")
+    summary: str = Field(min_length=1, max_length=10000, description="The report's summary")
+    submitted_on: date = Field(description="Day it was submitted")
+    late: bool = Field(description="Submitted after the deadline of its year")
+    submitted_by: str = Field(description="Subject of the submitting account")
+
+
+class SelfEvaluationOverdue(BaseEvent):
+    """No self-evaluation of the year arrived by its deadline (found by the daily check)."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.SelfEvaluationOverdue.v1"
+
+    year: int = Field(description="The year whose report is missing")
+    deadline: date = Field(description="The deadline that passed")
+
+
+class BaseRated(BaseEvent):
+    """The yearly performance rating, with the indicator scores it rests on (seed 002 五(三))."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.BaseRated.v1"
+
+    year: int = Field(description="The year rated")
+    rating: BaseRating = Field(description="优秀, 合格 or 不合格")
+    scores: dict[str, float] = Field(description="Score 0-100 per performance indicator")
+    rectify_by: date | None = Field(None, description="For 不合格: the day by which it must be rectified")
+    rated_by: str = Field(description="Subject of the rating office's account")
+
+
+class BaseRectified(BaseEvent):
+    """The office accepted the base's rectification within the deadline."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.BaseRectified.v1"
+
+    rectified_on: date = Field(description="Day it was accepted")
+    accepted_by: str = Field(description="Subject of the accepting account")
+
+
+class BaseDelisted(BaseEvent):
+    """The base left the programme (摘牌退出): not rectified by its deadline, found by the daily check."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.BaseDelisted.v1"
+
+    delisted_on: date = Field(description="Day of delisting")
+    reason: str = Field(description="Why")
+
+
+class NavigationResultPublished(BaseEvent):
+    """A navigation report published to the enterprises of the base's industry (seed 002 三(四), 四(八))."""
+
+    event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.NavigationResultPublished.v1"
+
+    title: str = Field(min_length=1, max_length=300, description="Title of the report")
+    summary: str = Field(min_length=1, max_length=10000, description="What it finds")
+    industry: str = Field(description="The GB/T 4754 industry it is pushed to")
+    recipients: tuple[CreditCode, ...] = Field(description="Registered enterprises of that industry, pushed to")
+    published_on: date = Field(description="Day of publication")
+    published_by: str = Field(description="Subject of the publishing account")
+
+
 __all__ = [
+    "BaseDelisted",
+    "BaseFiled",
+    "BaseRated",
+    "BaseRectified",
     "EnterpriseEvaluationSubmitted",
     "EnterpriseProfile",
     "EnterpriseProfileUpdated",
@@ -262,6 +360,9 @@ __all__ = [
     "GradeChanged",
     "HighValueFlagsChanged",
     "IndicatorScore",
+    "NavigationResultPublished",
     "OverseasFamilyRecorded",
+    "SelfEvaluationOverdue",
+    "SelfEvaluationSubmitted",
     "ValueAssessed",
 ]

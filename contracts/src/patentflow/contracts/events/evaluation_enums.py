@@ -75,3 +75,19 @@ class EvidenceKind(StrEnum):
     COMPUTED = "computed"  # from facts the platform holds (an event, the replica)
     EXPERT = "expert"  # the mean of the assigned experts' scores
     ENTERPRISE = "enterprise"  # from the enterprises' evaluations
+
+
+class BaseRating(StrEnum):
+    """A navigation base's yearly performance rating (seed 002 五(三): 优秀 / 合格 / 不合格)."""
+
+    EXCELLENT = "excellent"  # 优秀
+    QUALIFIED = "qualified"  # 合格
+    UNQUALIFIED = "unqualified"  # 不合格
+
+
+class BaseStatus(StrEnum):
+    """Where a navigation base stands."""
+
+    FILED = "filed"  # 备案, in the programme
+    RECTIFYING = "rectifying"  # 限期整改
+    DELISTED = "delisted"  # 摘牌退出

@@ -253,8 +253,11 @@ class OutboxRelay:
                 idle = 0
                 continue  # there may be more behind the batch
             idle = min(idle + 1, 10)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for returns the wait's result when a cancel arrives
+            # just as a write woke the relay, so the cancel was lost and the service never finished stopping.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll * idle)
+                async with asyncio.timeout(self._poll * idle):
+                    await self._wake.wait()
 
     async def relay_once(self) -> int:
         """One pass over every collection; returns the number of events published."""

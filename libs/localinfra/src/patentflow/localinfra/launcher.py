@@ -251,6 +251,10 @@ def _wait_for_coverage(token: str, timeout: float = 120.0) -> None:
     raise InfraError("the projection did not show the demo dataset's coverage within two minutes")
 
 
+def _hunan(bases: list[str]) -> str:
+    return next((b for b in bases if b.startswith("430000-")), bases[0] if bases else "430000-34")
+
+
 def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, object]) -> None:
     first = demo.INSTITUTIONS[0]["credit_code"]
     number = demo.patents()[0]["application_number"]
@@ -279,6 +283,8 @@ def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, o
         f" {market_figures['evaluated']} pool patents evaluated. Evaluation coverage and grades in Hunan:",
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/evaluation-coverage?group=institution'",
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/grades'",
+        f"  navigation service bases: {len(market_figures['bases'])}, one per province; Hunan's:",
+        f"    curl -s -H \"Authorization: Bearer $PROVINCE\" {SERVICES[1].url}/bases/{_hunan(market_figures['bases'])}",
         "  more tokens: make token ARGS='--role province_office --province 430000'",
         "",
     ]

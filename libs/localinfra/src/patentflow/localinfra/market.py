@@ -1,10 +1,12 @@
 """Demo data of market evaluation: enterprises and experts per province, assignments and evaluations of pool patents,
-sent through the evaluation service's own API (idempotent: a second run changes nothing)."""
+a navigation service base per province with its self-evaluation and a published result, sent through the evaluation
+service's own API (idempotent: a second run changes nothing)."""
 
 from __future__ import annotations
 
 import random
 import time
+from datetime import date
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,6 +54,7 @@ def load(
     rng = random.Random(seed)
     provinces = sorted({province for _, _, province in pooled})
     firms: dict[str, list[str]] = {}
+    industries: dict[str, str] = {}  # the industry of the province's navigation base: its first enterprise's
     evaluated = reviewed = 0
     with httpx.Client(base_url=evaluation_url, timeout=30) as http:
         for province in provinces:
@@ -64,6 +67,7 @@ def load(
                         "products": [f"{kind}产品"], "ipc_fields": [_FIELDS[kind]]}  # fmt: skip
                 _post(http, "/enterprises", body, office, f"demo-enterprise-{code}")
                 firms[province].append(code)
+                industries.setdefault(province, _INDUSTRIES[kind])
             expert = {"expert_id": f"expert-{province}", "name": f"专家{province[:2]}", "affiliation": "省知识产权研究院",
                       "province": province, "ipc_fields": sorted(set(_FIELDS.values()))}  # fmt: skip
             _post(http, "/experts", expert, office, f"demo-expert-{province}")
@@ -92,14 +96,32 @@ def load(
                 review = {"scores": scores, "opinion": "技术方案可行，建议开展中试"}
                 _post(http, f"/patents/{number}/expert-reviews", review, as_expert, f"demo-review-{number}")
                 reviewed += 1
+        hosts = {province: institution for _, institution, province in pooled}
+        bases = [_base(http, province, hosts[province], industries[province], token) for province in provinces]
     return {"enterprises": sum(len(f) for f in firms.values()), "experts": len(provinces), "evaluated": evaluated,
-            "reviewed": reviewed}  # fmt: skip
+            "reviewed": reviewed, "bases": bases}  # fmt: skip
+
+
+def _base(http: httpx.Client, province: str, host: str, industry: str, token: Token) -> str:
+    """The province's navigation service base for the industry of its first enterprise, hosted by one of its
+    institutions: filed, its self-evaluation of this year in, a navigation result pushed to the industry's enterprises."""
+    office = {"Authorization": f"Bearer {token('province_office', province=province)}"}
+    as_host = {"Authorization": f"Bearer {token('institution_admin', institution=host)}"}
+    body = {"name": f"{province}产业专利导航服务基地", "province": province, "industry": industry,
+            "host_name": f"导航服务基地建设主体{province[:2]}", "host_credit_code": host}  # fmt: skip
+    filed = _post(http, "/bases", body, office, f"demo-base-{province}-{industry}").json()
+    base_id = filed.get("base_id") or f"{province}-{industry}"
+    report = {"year": date.today().year, "summary": "年度自评：导航报告两份，专题数据库一个，服务企业十家"}
+    _post(http, f"/bases/{base_id}/self-evaluations", report, as_host, f"demo-base-report-{base_id}")
+    result = {"title": "产业专利导航分析报告", "summary": "关键技术专利布局、创新主体与技术路线分析"}
+    _post(http, f"/bases/{base_id}/results", result, as_host, f"demo-base-result-{base_id}")
+    return base_id
 
 
 def _post(http: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str], key: str) -> httpx.Response:
     answer = http.post(path, json=body, headers={**headers, "Idempotency-Key": key})
     already = answer.status_code == 409 and answer.json().get("detail", {}).get("reason", "").startswith(
-        ("ENTERPRISE_ALREADY", "EXPERT_ALREADY", "ALREADY_ASSIGNED")
+        ("ENTERPRISE_ALREADY", "EXPERT_ALREADY", "ALREADY_ASSIGNED", "INDUSTRY_HAS_A_BASE", "REPORT_ALREADY")
     )
     if answer.status_code not in (200, 201) and not already:
         raise MarketError(f"POST {path} refused: {answer.status_code} {answer.text[:500]}")

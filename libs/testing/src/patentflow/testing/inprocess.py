@@ -157,6 +157,16 @@ class InProcess:
         assert isinstance(self.runtime, MemoryRuntime)
         return self.runtime.published(kind)
 
+    async def settled(self) -> None:
+        """Wait until the outbox relay has published every event written so far (commands outside HTTP, jobs)."""
+        relay = self.runtime.relay
+        assert relay is not None, "this service publishes nothing"
+
+        deadline = time.monotonic() + 5.0
+        while await relay.backlog():
+            assert time.monotonic() < deadline, "the outbox relay did not publish within 5 s"
+            await asyncio.sleep(0.02)
+
     def deps(self, kind: type[T]) -> T:
         """The service's typed dependencies."""
         found = self.app.state.deps

@@ -79,3 +79,31 @@ def may_record_family(principal: Principal, institution: str) -> bool:
 def may_assess(principal: Principal, institution: str, province: str) -> bool:
     """Those who read the whole evaluation, and valuers and banks for their scenarios (finance, reporting)."""
     return may_read_evaluation(principal, institution, province) or principal.role in (Role.VALUER, Role.BANK)
+
+
+def may_file_base(principal: Principal, province: str) -> bool:
+    """The province's office files (after its assessment) and rates its bases; national administrators too."""
+    return may_register_expert(principal, province)
+
+
+def hosts_base(principal: Principal, state: dict[str, Any]) -> bool:
+    """The host's accounts act for the base: an institution's administrator or an enterprise, by credit code."""
+    host = state["host_credit_code"]
+    return (principal.role is Role.INSTITUTION_ADMIN and principal.scope.institution == host) or (
+        principal.role is Role.ENTERPRISE and principal.scope.enterprise == host
+    )
+
+
+def may_read_base(principal: Principal, state: dict[str, Any]) -> bool:
+    """Bases are public programme facts to the administrators and offices; the host sees its own."""
+    return principal.role in ALL_OF_THEM | {Role.PROVINCE_OFFICE, Role.MINISTRY} or hosts_base(principal, state)
+
+
+def may_report_for_base(principal: Principal, state: dict[str, Any]) -> bool:
+    """The host submits the self-evaluation and publishes results; its office may stand in."""
+    return hosts_base(principal, state) or may_file_base(principal, state["province"])
+
+
+def may_rate_base(principal: Principal, state: dict[str, Any]) -> bool:
+    """The province's office rates and accepts rectifications."""
+    return may_file_base(principal, state["province"])

@@ -6,13 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import Path, status
 
-from patentflow.contracts.events.evaluation import ExpertRegistered
+from patentflow.contracts.events.evaluation import BaseFiled, ExpertRegistered
 from patentflow.evaluation import handlers
+from patentflow.evaluation.bases import base_id_of
 from patentflow.evaluation.deps import Deps
 from patentflow.evaluation.models import (
     AssessmentCreate,
     AssignEnterprise,
     AssignExpert,
+    BaseCreate,
     EnterpriseBody,
     EnterpriseCreate,
     EnterpriseEvaluationCreate,
@@ -20,6 +22,9 @@ from patentflow.evaluation.models import (
     ExpertReviewCreate,
     ExpertUpdate,
     OverseasFamilyCreate,
+    RatingCreate,
+    ResultCreate,
+    SelfEvaluationCreate,
 )
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.http import CommandCall
@@ -27,6 +32,8 @@ from patentflow.kit.routing import CodePath, NumberPath, ServiceRouter
 
 registry = ServiceRouter(tags=["enterprises and experts"])
 patents = ServiceRouter(prefix="/patents", tags=["evaluation"])
+navigation = ServiceRouter(prefix="/bases", tags=["navigation service bases"])
+BaseId = Annotated[str, Path(pattern=r"^\d{6}-\d{2,4}$", description="<province>-<industry>, e.g. 150000-32")]
 ExpertId = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[\w@.-]+$", description="Expert id")]
 Answer = dict[str, Any]
 IDEMPOTENT = "Send an Idempotency-Key to repeat safely: the same key and body return the first answer."
@@ -115,3 +122,44 @@ async def get_evaluation(number: NumberPath, principal: CurrentPrincipal, deps: 
 @patents.get("/{number}/feedback", summary="Feedback on one of the institution's patents")
 async def get_feedback(number: NumberPath, principal: CurrentPrincipal, deps: Deps) -> Answer:
     return await handlers.feedback(deps, principal, number)
+
+
+@navigation.post("", status_code=status.HTTP_201_CREATED, summary="File a navigation service base (备案)")
+async def file_base(body: BaseCreate, call: CommandCall, deps: Deps) -> Answer:
+    actor = call.actor(body)
+    event = BaseFiled(
+        base_id=base_id_of(body.province, body.industry),
+        **body.model_dump(),
+        filed_on=deps.clock.today(),
+        filed_by=actor.by,
+    )
+    return call.answer(await handlers.file_base(deps, actor, event))
+
+
+@navigation.get("/{base_id}", summary="A navigation service base")
+async def get_base(base_id: BaseId, principal: CurrentPrincipal, deps: Deps) -> Answer:
+    return await handlers.base(deps, principal, base_id)
+
+
+@navigation.post(
+    "/{base_id}/self-evaluations", status_code=status.HTTP_201_CREATED, summary="The yearly self-evaluation"
+)
+async def self_evaluation(base_id: BaseId, body: SelfEvaluationCreate, call: CommandCall, deps: Deps) -> Answer:
+    outcome = await handlers.submit_self_evaluation(deps, call.actor(body), base_id, body.year, body.summary)
+    return call.answer(outcome)
+
+
+@navigation.post("/{base_id}/ratings", status_code=status.HTTP_201_CREATED, summary="The yearly performance rating")
+async def rating(base_id: BaseId, body: RatingCreate, call: CommandCall, deps: Deps) -> Answer:
+    outcome = await handlers.rate_base(deps, call.actor(body), base_id, body.year, body.rating, body.scores)
+    return call.answer(outcome)
+
+
+@navigation.post("/{base_id}/rectification", summary="Accept the rectification of an 不合格 base")
+async def rectification(base_id: BaseId, call: CommandCall, deps: Deps) -> Answer:
+    return call.answer(await handlers.accept_rectification(deps, call.actor(), base_id))
+
+
+@navigation.post("/{base_id}/results", status_code=status.HTTP_201_CREATED, summary="Publish a navigation result")
+async def result(base_id: BaseId, body: ResultCreate, call: CommandCall, deps: Deps) -> Answer:
+    return call.answer(await handlers.publish_result(deps, call.actor(body), base_id, body.title, body.summary))

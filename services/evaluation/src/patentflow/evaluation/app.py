@@ -26,6 +26,6 @@ def create_app(
         title="patentflow evaluation",
         description="Enterprise and expert evaluation, grading, value and high-value flags (市场评价、分级分类、价值评估).",
         build=deps,
-        routers=[api.registry, api.patents],
+        routers=[api.registry, api.patents, api.navigation],
         runtime=runtime,
     )

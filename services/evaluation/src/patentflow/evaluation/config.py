@@ -25,6 +25,11 @@ class Settings(ServiceSettings):
     high_value_rules: Path = Field(HIGH_VALUE_RULES, description="High-value categories by plan period (TOML)")
     award_list: Path = Field(AWARD_LIST, description="Patents on the award lists (CSV)")
     industry_table: Path = Field(INDUSTRY_TABLE, description="IPC subclass -> SEI / GB/T 4754 table (CSV)")
+    self_evaluation_due_month: int = Field(11, ge=1, le=12, description="Navigation bases report by this month's …")
+    self_evaluation_due_day: int = Field(30, ge=1, le=31, description="… day (seed 002: by the end of November)")
+    rectification_days: int = Field(
+        90, ge=1, le=730, description="Days an 不合格 base has to rectify (the seed names none: unconfirmed)"
+    )
     revalue_interval_seconds: float = Field(86_400, gt=0, description="How often every evaluated patent is revalued")
 
     @field_validator("grade_boundaries")

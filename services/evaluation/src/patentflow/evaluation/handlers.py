@@ -7,16 +7,17 @@ is by id; the decision is saved on one aggregate, atomically with its events.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from patentflow.contracts.access import Role
-from patentflow.contracts.events.evaluation import EnterpriseProfile, ExpertRegistered
-from patentflow.contracts.events.evaluation_enums import EvaluationScenario
-from patentflow.evaluation import access, evaluations, registry
+from patentflow.contracts.events.evaluation import BaseFiled, EnterpriseProfile, ExpertRegistered
+from patentflow.contracts.events.evaluation_enums import BaseRating, EvaluationScenario
+from patentflow.evaluation import access, bases, evaluations, registry
 from patentflow.evaluation.deps import EvaluationDeps
 from patentflow.evaluation.evaluations import EnterpriseAnswer, PatentFacts
 from patentflow.kit import usecase
-from patentflow.kit.decisions import Outcome
+from patentflow.kit.decisions import Aggregate, CommandContext, Decision, Outcome
 from patentflow.kit.errors import Forbidden, NotFound
 from patentflow.kit.principal import Principal
 from patentflow.kit.usecase import Actor
@@ -235,3 +236,76 @@ async def feedback(deps: EvaluationDeps, principal: Principal, number: str) -> A
     current = await deps.evaluations.get(number)
     state = evaluations.state_of(current)
     return {"application_number": number, "institution": facts.institution, "feedback": evaluations.feedback_of(state)}
+
+
+# --- navigation service bases -------------------------------------------------------------------------------------
+
+NO_BASE = "no such navigation base"
+
+
+async def file_base(deps: EvaluationDeps, actor: Actor, event: BaseFiled) -> Outcome:
+    """The province's office files a base for an industry."""
+    if not access.may_file_base(actor.principal, event.province):
+        raise Forbidden("a provincial office files the bases of its province")
+    return await deps.bases.execute(event.base_id, actor.context, lambda current: bases.file(current, event))
+
+
+async def _on_base(deps: EvaluationDeps, actor: Actor, base_id: str, may_act: Any, decide: Any) -> Outcome:
+    return await usecase.run(
+        deps.bases, base_id, actor, may_read=access.may_read_base, may_act=may_act, decide=decide, missing=NO_BASE
+    )
+
+
+async def submit_self_evaluation(deps: EvaluationDeps, actor: Actor, base_id: str, year: int, summary: str) -> Outcome:
+    """The host's yearly self-evaluation."""
+    today = deps.clock.today()
+    return await _on_base(deps, actor, base_id, access.may_report_for_base, lambda current: bases.submit_self_evaluation(
+        current, year, summary, deps.base_rules, today=today, by=actor.by))  # fmt: skip
+
+
+async def rate_base(
+    deps: EvaluationDeps, actor: Actor, base_id: str, year: int, rating: BaseRating, scores: dict[str, float]
+) -> Outcome:
+    """The office's yearly rating."""
+    today = deps.clock.today()
+    return await _on_base(deps, actor, base_id, access.may_rate_base, lambda current: bases.rate(
+        current, year, rating, scores, deps.base_rules, today=today, by=actor.by))  # fmt: skip
+
+
+async def accept_rectification(deps: EvaluationDeps, actor: Actor, base_id: str) -> Outcome:
+    """The office accepts a rectification within its deadline."""
+    today = deps.clock.today()
+    return await _on_base(deps, actor, base_id, access.may_rate_base,
+                          lambda current: bases.accept_rectification(current, today=today, by=actor.by))  # fmt: skip
+
+
+async def publish_result(deps: EvaluationDeps, actor: Actor, base_id: str, title: str, summary: str) -> Outcome:
+    """A navigation report, pushed to the registered enterprises of the base's industry."""
+    found = usecase.visible(await deps.bases.get(base_id), actor.principal, access.may_read_base, NO_BASE)
+    recipients = await deps.industries.enterprises_of(found.state["industry"])
+    today = deps.clock.today()
+    return await _on_base(deps, actor, base_id, access.may_report_for_base, lambda current: bases.publish_result(
+        current, title, summary, recipients, today=today, by=actor.by))  # fmt: skip
+
+
+async def base(deps: EvaluationDeps, principal: Principal, base_id: str) -> Answer:
+    """One base."""
+    found = usecase.visible(await deps.bases.get(base_id), principal, access.may_read_base, NO_BASE)
+    return bases.answer(base_id, found.version, found.state)
+
+
+async def bases_daily(deps: EvaluationDeps) -> int:
+    """The daily check of every base (a few hundred at most, listed whole)."""
+    today = deps.clock.today()
+    ids = await deps.bases.ids({})
+    for base_id in ids:
+        context = CommandContext(principal="evaluation", command_id=f"daily:{today}:{base_id}",
+                                 correlation_id=f"daily:{today}")  # fmt: skip
+        await deps.bases.execute(base_id, context, lambda current: _daily(current, deps.base_rules, today))
+    return len(ids)
+
+
+def _daily(current: Aggregate | None, rules: bases.BaseRules, today: date) -> Decision:
+    if current is None:  # the id was listed, so it exists: only a store that lost it answers this
+        raise NotFound(NO_BASE)
+    return bases.daily(current, rules, today=today)

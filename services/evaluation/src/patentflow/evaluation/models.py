@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from patentflow.contracts.events.evaluation import EnterpriseProfile
 from patentflow.contracts.events.evaluation_enums import (
+    BaseRating,
     CooperationIntent,
     EnterpriseFlag,
     EvaluationScenario,
@@ -147,3 +148,36 @@ class AssessmentCreate(Closed):
     """A value assessment for one scenario."""
 
     scenario: EvaluationScenario
+
+
+class BaseCreate(Closed):
+    """File a navigation service base for an industry of the province."""
+
+    name: str = Field(min_length=1, max_length=200)
+    province: ProvinceCode
+    industry: IndustryCode = Field(description="GB/T 4754 code of the industry it serves")
+    sei_code: Annotated[str, StringConstraints(pattern=r"^\d{1,2}$")] | None = None
+    host_name: str = Field(min_length=1, max_length=200)
+    host_credit_code: CreditCode
+
+
+class SelfEvaluationCreate(Closed):
+    """The base's yearly self-evaluation."""
+
+    year: int = Field(ge=2020, le=2100)
+    summary: str = Field(min_length=1, max_length=10000)
+
+
+class RatingCreate(Closed):
+    """The yearly performance rating."""
+
+    year: int = Field(ge=2020, le=2100)
+    rating: BaseRating
+    scores: dict[Annotated[str, StringConstraints(max_length=50)], float] = Field(max_length=20)
+
+
+class ResultCreate(Closed):
+    """A navigation report to publish to the industry's enterprises."""
+
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(min_length=1, max_length=10000)
