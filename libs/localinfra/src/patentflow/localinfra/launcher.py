@@ -284,7 +284,7 @@ def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, o
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/evaluation-coverage?group=institution'",
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/grades'",
         f"  navigation service bases: {len(market_figures['bases'])}, one per province; Hunan's:",
-        f"    curl -s -H \"Authorization: Bearer $PROVINCE\" {SERVICES[1].url}/bases/{_hunan(market_figures['bases'])}",
+        f'    curl -s -H "Authorization: Bearer $PROVINCE" {SERVICES[1].url}/bases/{_hunan(market_figures["bases"])}',
         "  more tokens: make token ARGS='--role province_office --province 430000'",
         "",
     ]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import date
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 import httpx
