@@ -20,6 +20,7 @@ CONSUMING = {
 }
 RECEIVES_TOO = {  # what a service consumes besides the patents, by consumer group and topic
     "evaluation": ["evaluation-industry-index-receives-evaluation-enterprises"],
+    "matching": ["matching-enterprise-replica-receives-evaluation-enterprises"],
     "projection": [
         "projection-engine-receives-inventory-patents",
         "projection-engine-receives-inventory-institutions",

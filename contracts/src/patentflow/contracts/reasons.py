@@ -40,6 +40,7 @@ class ReasonCode(StrEnum):
     ALREADY_RATED = "ALREADY_RATED"
     NOT_RECTIFYING = "NOT_RECTIFYING"
     RECTIFICATION_OVERDUE = "RECTIFICATION_OVERDUE"
+    DEMAND_ENDED = "DEMAND_ENDED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,7 @@ REASONS: dict[ReasonCode, Reason] = {
             "the rectification deadline has passed: the base is delisted",
             "内蒙古专利导航服务基地建设工作实施方案 五(三): 限期整改, 未按时整改到位的摘牌退出",
         ),
+        Reason(ReasonCode.DEMAND_ENDED, "the demand has closed, expired or been withdrawn"),
         Reason(
             ReasonCode.NOT_STATE_FUNDED,
             "the five-year rule concerns state-funded patents only",

@@ -1,8 +1,8 @@
 """The matching service's application factory: the shape every service has (``deps.py`` builds its typed
 dependencies, ``handlers.py`` holds its use cases, ``*api.py`` its routes, its consumers' tables the events it reads).
 
-So far it keeps its replica of the inventory's patent facts (``consumers.py``); its own commands and events arrive
-with its issue.
+It keeps replicas of the inventory's patents and of the enterprise registry (``consumers.py``), matches demands
+with pool patents in its engine (``engine.py``) and publishes demands and matches (``contracts/``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from patentflow.kit.runtime import Runtime, Service, create_service_app
+from patentflow.matching import api
 from patentflow.matching.config import Settings
 from patentflow.matching.deps import MatchingDeps, build
 
@@ -28,5 +29,6 @@ def create_app(
         title="patentflow matching",
         description="Enterprise demands matched with pool patents, pushed by province and industry (匹配推送、供需对接).",
         build=deps,
+        routers=[api.demands, api.patents],
         runtime=runtime,
     )

@@ -1,7 +1,9 @@
-"""The matching service's replica of the inventory's patent facts: the fields its own rules need, from its own table.
+"""The matching service's replicas, each from its own table: the inventory's patent facts its rules need, and the
+registered enterprises (from the evaluation service's registry).
 
 Matching searches the pool by text, IPC, industry, maturity and region, and withdraws matches of a patent that
-leaves the pool or is no longer in force, so the replica keeps those fields.
+leaves the pool or is no longer in force, so the patent replica keeps those fields; a demand is published for a
+registered enterprise of a known province, so the enterprise replica keeps its profile.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from patentflow.contracts.events import (
     StateFundedNonUseFlagged,
     WithdrawnFromPool,
 )
+from patentflow.contracts.events.evaluation import EnterpriseProfileUpdated, EnterpriseRegistered
 from patentflow.kit.cloudevents import EventMeta
 from patentflow.kit.decisions import Document
 from patentflow.kit.eventmap import EventMap
@@ -86,4 +89,25 @@ def corrected(event: PatentRecordCorrected, meta: EventMeta) -> Document:
     return {"$set": {name: values[name] for name in kept}} if kept else {}
 
 
-TABLES: tuple[EventMap, ...] = (PATENT_FACTS,)
+ENTERPRISE_COLLECTION = "enterprise_replica"
+ENTERPRISE_FACTS = EventMap(
+    "enterprise-replica", (topics.ENTERPRISES,), "The registered enterprises: province, industries, fields, products."
+)
+
+
+@ENTERPRISE_FACTS.on(EnterpriseRegistered, EnterpriseProfileUpdated)
+def enterprise(event: EnterpriseRegistered | EnterpriseProfileUpdated, meta: EventMeta) -> Document:
+    """The enterprise's whole profile as the registry holds it now."""
+    profile = event.profile
+    return {
+        "$set": {
+            "name": profile.name,
+            "province": profile.province,
+            "industry_codes": list(profile.industry_codes),
+            "ipc_fields": list(profile.ipc_fields),
+            "products": list(profile.products),
+        }
+    }
+
+
+TABLES: tuple[EventMap, ...] = (PATENT_FACTS, ENTERPRISE_FACTS)

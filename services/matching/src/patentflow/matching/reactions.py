@@ -1,0 +1,65 @@
+"""What matching does when the inventory's events arrive: keep the replica, then keep the engine's pool and the
+matches in step with it.
+
+One consumer does all three, in that order, and its offsets are committed only after: a patent that enters the pool
+(in force) is indexed, searchable once the batch is committed to the index, and matched against the open demands; a
+patent that leaves the pool or force leaves the index and its open matches are withdrawn. Every step is idempotent
+on the store's state (a pair already open is not found again, a withdrawn one not withdrawn again), so a redelivered
+batch finishes what a crash interrupted and publishes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from patentflow.contracts.events import LegalStatusChanged, WithdrawnFromPool
+from patentflow.kit.cloudevents import ReceivedEvent
+from patentflow.kit.consumer import ConsumerSpec
+from patentflow.matching import pool
+from patentflow.matching.consumers import PATENT_FACTS
+from patentflow.matching.deps import MatchingDeps
+from patentflow.matching.handlers import match_pooled, withdraw_patent
+
+# Events after which a patent out of the engine may still have open matches (a crash between the index and the store).
+_LEAVING = frozenset({WithdrawnFromPool.event_type, LegalStatusChanged.event_type})
+
+
+class Reactions:
+    """The patent replica's consumer, with the engine and the matches it keeps."""
+
+    def __init__(self, deps: MatchingDeps) -> None:
+        self.deps = deps
+
+    def consumer(self) -> ConsumerSpec:
+        """The consumer (its group is the replica's, as before)."""
+        return ConsumerSpec(PATENT_FACTS.name, PATENT_FACTS.topic_names, self.apply, PATENT_FACTS, self.apply_batch)
+
+    async def apply(self, event: ReceivedEvent) -> None:
+        """One event: the replica, then the engine and the matches."""
+        await self.deps.patents.apply(event)
+        await self.sync([event.meta.subject], leaving={event.meta.subject} if event.meta.type in _LEAVING else set())
+
+    async def apply_batch(self, groups: Sequence[Sequence[ReceivedEvent]]) -> set[str]:
+        """Whole runs: the replica in one write per patent, then each changed patent once."""
+        applied = await self.deps.patents.apply_batch(groups)
+        taken = [events for events in groups if events[0].meta.subject in applied]
+        leaving = {events[0].meta.subject for events in taken if any(e.meta.type in _LEAVING for e in events)}
+        await self.sync([events[0].meta.subject for events in taken], leaving=leaving)
+        return applied
+
+    async def sync(self, numbers: Sequence[str], *, leaving: set[str]) -> None:
+        """Bring the engine and the matches of these patents in line with the replica."""
+        engine, entered = self.deps.engine, []
+        for number in numbers:
+            doc = await self.deps.patents.get(number)
+            if doc is not None and pool.belongs(doc):
+                engine.put_patent(pool.entry(doc, self.deps.divisions))
+                entered.append(number)
+            elif doc is not None and engine.has_patent(number):
+                engine.drop_patent(number)
+                await withdraw_patent(self.deps, number, pool.why_out(doc))
+            elif doc is not None and number in leaving:
+                await withdraw_patent(self.deps, number, pool.why_out(doc))  # out of the index already: a retry
+        engine.commit()
+        for number in entered:
+            await match_pooled(self.deps, number)
