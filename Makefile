@@ -31,10 +31,12 @@ test-e2e: install ## end-to-end tests only
 	$(PY) -m pytest -m e2e -v
 
 BENCH_PATENTS ?= 1000000
-bench: install ## benchmarks: consumers and imports against raw rates; the read side at BENCH_PATENTS (1 000 000) patents
+bench: install ## benchmarks: consumers, imports, the read side and the matching engine at BENCH_PATENTS (1 000 000) patents
 	$(PY) bench/consumer_bench.py
 	$(PY) bench/import_bench.py
 	$(PY) bench/readside_bench.py --patents $(BENCH_PATENTS)
+	$(PY) bench/matching_quality.py
+	$(PY) bench/matching_bench.py --patents $(BENCH_PATENTS)
 
 lint: install ## ruff, formatting, mypy, import boundaries, contract drift
 	$(PY) -m ruff check .

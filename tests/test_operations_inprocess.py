@@ -26,6 +26,8 @@ RECEIVES_TOO = {  # what a service consumes besides the patents, by consumer gro
         "projection-engine-receives-inventory-institutions",
         "projection-engine-receives-evaluation-evaluations",
         "projection-patents-receives-evaluation-evaluations",
+        "projection-engine-receives-matching-matches",
+        "projection-patents-receives-matching-matches",
     ],
 }
 

@@ -92,7 +92,7 @@ def patent_body(number: str, institution: str = INSTITUTION_A, **extra: Any) -> 
 @pytest.fixture(scope="session")
 def databases(run_id: str) -> dict[str, str]:
     """One database per service for this run."""
-    return {name: f"e2e_{run_id}_{name}" for name in ("inventory", "evaluation", "projection")}
+    return {name: f"e2e_{run_id}_{name}" for name in ("inventory", "evaluation", "matching", "projection")}
 
 
 def _running(name: str, env: dict[str, str], databases: dict[str, str], logs: Path) -> Iterator[ServiceUnderTest]:
@@ -115,6 +115,11 @@ def inventory(service_env: dict[str, str], databases: dict[str, str], logs_dir: 
 @pytest.fixture(scope="session")
 def evaluation(service_env: dict[str, str], databases: dict[str, str], logs_dir: Path) -> Iterator[ServiceUnderTest]:
     yield from _running("evaluation", service_env, databases, logs_dir)
+
+
+@pytest.fixture(scope="session")
+def matching(service_env: dict[str, str], databases: dict[str, str], logs_dir: Path) -> Iterator[ServiceUnderTest]:
+    yield from _running("matching", service_env, databases, logs_dir)
 
 
 @pytest.fixture(scope="session")

@@ -115,3 +115,11 @@ def test_the_ranking_weights_must_sum_to_one(tmp_path: object) -> None:
     bad.write_text(RANKING.read_text(encoding="utf-8").replace("text = 0.45", "text = 0.55"), encoding="utf-8")
     with pytest.raises(ValueError, match="sum to"):
         Ranking.load(bad)
+
+
+def test_a_pool_patent_s_industries_are_the_inventory_record_s_and_its_ipc_subclass_s() -> None:
+    from patentflow.matching.pool import entry
+
+    doc = {"_id": "N", "title": "t", "ipc_main": "G06F 16/36", "ipc_secondary": ["H01M 4/525"],
+           "industry_codes": ["I6511"], "trl": 5, "province": "110000"}  # fmt: skip
+    assert entry(doc, {"G06F": "65", "H01M": "38"}).industries == ("38", "65")

@@ -4,7 +4,7 @@ imports per institution, and the review and legal-status commands for a share of
 Deterministic for a seed: a second load of the same size changes nothing (registrations replay by idempotency key,
 a file imported before returns its finished import). Institutions per province follow rough real weights (Beijing,
 Jiangsu, Guangdong … have many); names, credit codes (with their check character) and application numbers (with
-their check digit) look real; titles and abstracts are Chinese, across the IPC subclasses of the industry table.
+their check digit) look real; titles and abstracts are Chinese, from the words of the IPC main groups in ``vocabulary``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ import httpx
 
 from patentflow.contracts.identifiers import application_check_digit, credit_code_check_char
 from patentflow.contracts.standard_format import HEADER_OF
+from patentflow.localinfra.vocabulary import groups, patent_text
+
+_GROUPS = groups()
 
 # (GB/T 2260 code, short name, weight ≈ share of the country's universities and institutes)
 PROVINCES: tuple[tuple[str, str, int], ...] = (
@@ -38,25 +41,6 @@ _INSTITUTE = ("农业科学", "工业技术", "材料", "能源", "信息技术"
 _SCHOOLS = ("机械工程学院", "信息科学与工程学院", "材料科学与工程学院", "生命科学学院", "化学化工学院", "医学院")
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉宇浩凯健俊帆"
-# IPC symbols by field, each with words for titles: (symbols, objects, methods)
-_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
-    (("G06F 16/35", "G06N 3/08", "G06T 7/00", "G06Q 10/06", "G06V 10/82"),
-     ("文本分类", "图像识别", "知识图谱构建", "调度优化", "目标检测"), ("方法", "系统", "装置及存储介质")),
-    (("H04L 9/40", "H04W 72/04", "H04N 19/10", "H01L 21/02"),
-     ("数据加密传输", "无线资源分配", "视频编码", "半导体器件制备"), ("方法", "系统", "装置")),
-    (("H01M 4/525", "H01M 10/0525", "B60L 58/12", "H02J 3/38", "F03D 17/00", "H02S 40/00"),
-     ("锂电池正极材料", "电池管理", "充电控制", "微电网调度", "风电叶片检测", "光伏组件清洁"), ("方法", "装置", "系统")),
-    (("C22C 38/00", "C04B 35/10", "C08L 67/02", "C01B 32/184", "H01F 1/057"),
-     ("高强度合金", "陶瓷材料", "可降解复合材料", "石墨烯", "稀土永磁材料"), ("及其制备方法", "的制备工艺")),
-    (("A61K 31/00", "A61K 36/00", "A61F 2/82", "A61B 5/00", "C12N 15/11", "C12Q 1/68"),
-     ("抗肿瘤药物组合物", "中药提取物", "可降解支架", "生理信号监测", "基因编辑载体", "核酸检测"), ("及其应用", "方法", "装置")),
-    (("A01M 1/02", "A01B 79/00", "A01G 9/14", "A23L 33/00", "A01H 6/46"),
-     ("病虫害监测", "精准播种", "温室环境调控", "功能性食品", "水稻育种"), ("装置", "方法", "系统")),
-    (("B25J 9/16", "G05B 19/418", "B23K 26/00", "G01S 17/89", "B64C 39/02"),
-     ("机器人路径规划", "智能制造控制", "激光焊接", "激光雷达成像", "无人机巡检"), ("方法", "系统", "装置")),
-    (("C02F 1/44", "B01D 53/86", "B09B 3/00", "G01N 33/18"),
-     ("污水处理", "废气净化", "固废资源化", "水质检测"), ("工艺", "装置", "方法")),
-)  # fmt: skip
 _INTENTS = ("转让", "普通许可", "独占许可", "开放许可", "作价入股", "合作实施", "转让；普通许可")
 _STATUSES = ("未实施", "未实施", "未实施", "已许可", "已实施-自行实施", "已产业化")
 _FUNDERS = ("科技部", "国家自然科学基金委员会", "工业和信息化部", "省科技厅")
@@ -200,9 +184,8 @@ def rows(dataset: Dataset, institution: Institution, index: int) -> Iterator[dic
         kind = 1 if rng.random() < 0.72 else 2
         # Above the serials of demo.py and the tests; 1 000 000 apart per base (a million patents use 77 000 a year).
         number = _number(year, kind, 2_000_000 + dataset.base * 1_000_000 + serial // 13)
-        symbols, objects, methods = rng.choice(_FIELDS)
-        choice = rng.randrange(len(symbols))
-        title = f"一种{objects[choice % len(objects)]}{rng.choice(methods)}"
+        _field, group = rng.choice(_GROUPS)
+        title, abstract = patent_text(group, rng)
         filed = date(year, 1, 1) + timedelta(days=rng.randrange(365))
         granted = filed + timedelta(days=rng.randint(400, 1300) if kind == 1 else rng.randint(150, 400))
         is_granted = rng.random() < (0.82 if kind == 1 else 0.97)
@@ -212,8 +195,8 @@ def rows(dataset: Dataset, institution: Institution, index: int) -> Iterator[dic
             "application_number": number,
             "title": title,
             "patent_type": "发明" if kind == 1 else "实用新型",
-            "abstract": f"本发明公开了{title}，属于{title[2:6]}技术领域，提高了效率与可靠性。",
-            "ipc_main": symbols[choice],
+            "abstract": abstract,
+            "ipc_main": rng.choice(group.symbols),
             "filing_date": filed.isoformat(),
             "grant_date": granted.isoformat() if is_granted else "",
             "inventors": "；".join([inventor[1]] if inventor else [_person(rng) for _ in range(rng.randint(1, 3))]),

@@ -181,7 +181,7 @@ def run(cfg: InfraConfig) -> int:
         tokens = load_demo(cfg)
         print(f"loading a national demo dataset of {DEMO_PATENTS} patents through the import API ...", flush=True)
         try:
-            loaded = dataset.load(dataset.plan(DEMO_PATENTS), SERVICES[0].url, signer(cfg), review_share=0.1)
+            loaded = dataset.load(dataset.plan(DEMO_PATENTS), SERVICES[0].url, signer(cfg), review_share=DEMO_POOLED)
         except dataset.LoadError as exc:
             raise InfraError(f"the demo dataset was refused: {exc}") from exc
         print("enterprises and experts evaluate pool patents through the evaluation API ...", flush=True)
@@ -189,6 +189,11 @@ def run(cfg: InfraConfig) -> int:
             loaded["market"] = market.load(SERVICES[1].url, loaded.pop("pooled_patents"), signer(cfg))
         except market.MarketError as exc:
             raise InfraError(f"the evaluation demo data was refused: {exc}") from exc
+        print("enterprises publish demands; the matching service ranks the pool for them ...", flush=True)
+        try:
+            loaded["matching"] = market.demands(SERVICES[2].url, loaded["market"].pop("firms"), signer(cfg))
+        except market.MarketError as exc:
+            raise InfraError(f"the matching demo data was refused: {exc}") from exc
         tokens["province"] = signer(cfg)("province_office", province=COVERAGE_PROVINCE)
         _wait_for_coverage(tokens["province"])
         _print_summary(cfg, tokens, loaded)
@@ -217,7 +222,8 @@ def run(cfg: InfraConfig) -> int:
     return 0
 
 
-DEMO_PATENTS = 3000
+DEMO_PATENTS = 6000
+DEMO_POOLED = 0.4  # of the granted patents with a TRL: thousands in the pool, so matches are worth reading
 COVERAGE_PROVINCE = "430000"  # Hunan: the province whose coverage the summary shows
 
 
@@ -259,6 +265,8 @@ def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, o
     first = demo.INSTITUTIONS[0]["credit_code"]
     number = demo.patents()[0]["application_number"]
     market_figures: dict[str, Any] = loaded["market"]  # type: ignore[assignment]
+    matching: dict[str, Any] = loaded["matching"]  # type: ignore[assignment]
+    shown: dict[str, Any] = matching["shown"] or {"enterprise": "", "demand_id": ""}
     lines = ["", "patentflow is running (Ctrl-C stops everything).", ""]
     lines += [f"  {svc.name:<13} {svc.url}/docs" for svc in SERVICES]
     lines += [
@@ -285,6 +293,9 @@ def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, o
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/grades'",
         f"  navigation service bases: {len(market_figures['bases'])}, one per province; Hunan's:",
         f'    curl -s -H "Authorization: Bearer $PROVINCE" {SERVICES[1].url}/bases/{_hunan(market_figures["bases"])}',
+        f"  matching: {matching['demands']} demands of the enterprises, each ranked against the pool. One:",
+        f"    export FIRM={signer(cfg)('enterprise', enterprise=shown['enterprise'])}",
+        f'    curl -s -H "Authorization: Bearer $FIRM" {SERVICES[2].url}/demands/{shown["demand_id"]}/matches',
         "  more tokens: make token ARGS='--role province_office --province 430000'",
         "",
     ]

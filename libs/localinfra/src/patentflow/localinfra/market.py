@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from patentflow.contracts.identifiers import credit_code_check_char
+from patentflow.localinfra.vocabulary import FIELDS, demand_text
 
 Token = Callable[..., str]
 _FIRMS = ("智能制造", "新能源", "生物医药", "新材料", "信息技术", "现代农业")
@@ -55,6 +56,7 @@ def load(
     provinces = sorted({province for _, _, province in pooled})
     firms: dict[str, list[str]] = {}
     industries: dict[str, str] = {}  # the industry of the province's navigation base: its first enterprise's
+    registered: list[tuple[str, str, str]] = []  # (credit code, province, GB/T 4754 division)
     evaluated = reviewed = 0
     with httpx.Client(base_url=evaluation_url, timeout=30) as http:
         for province in provinces:
@@ -68,6 +70,7 @@ def load(
                 _post(http, "/enterprises", body, office, f"demo-enterprise-{code}")
                 firms[province].append(code)
                 industries.setdefault(province, _INDUSTRIES[kind])
+                registered.append((code, province, _INDUSTRIES[kind]))
             expert = {"expert_id": f"expert-{province}", "name": f"专家{province[:2]}", "affiliation": "省知识产权研究院",
                       "province": province, "ipc_fields": sorted(set(_FIELDS.values()))}  # fmt: skip
             _post(http, "/experts", expert, office, f"demo-expert-{province}")
@@ -99,7 +102,8 @@ def load(
         hosts = {province: institution for _, institution, province in pooled}
         bases = [_base(http, province, hosts[province], industries[province], token) for province in provinces]
     return {"enterprises": sum(len(f) for f in firms.values()), "experts": len(provinces), "evaluated": evaluated,
-            "reviewed": reviewed, "bases": bases}  # fmt: skip
+            "reviewed": reviewed, "bases": bases,
+            "firms": registered}  # fmt: skip
 
 
 def _base(http: httpx.Client, province: str, host: str, industry: str, token: Token) -> str:
@@ -116,6 +120,54 @@ def _base(http: httpx.Client, province: str, host: str, industry: str, token: To
     result = {"title": "产业专利导航分析报告", "summary": "关键技术专利布局、创新主体与技术路线分析"}
     _post(http, f"/bases/{base_id}/results", result, as_host, f"demo-base-result-{base_id}")
     return base_id
+
+
+def demands(
+    matching_url: str,
+    firms: Sequence[tuple[str, str, str]],
+    token: Token,
+    *,
+    per_firm: int = 2,
+    seed: int = 13,
+    timeout: float = 180.0,
+) -> dict[str, Any]:
+    """Each registered enterprise publishes ``per_firm`` demands in its field through the matching API, a third of
+    them in everyday words only; returns how many and one demand to show, with its matches."""
+    rng = random.Random(seed)
+    by_industry = {field.industry: field for field in FIELDS}
+    published, shown = 0, None
+    with httpx.Client(base_url=matching_url, timeout=30) as http:
+        for code, _province, industry in firms:
+            field = by_industry.get(industry, FIELDS[0])
+            as_firm = {"Authorization": f"Bearer {token('enterprise', enterprise=code)}"}
+            for n in range(per_firm):
+                group = rng.choice(field.groups)
+                hard = n % 3 == 2
+                title, description = demand_text(group, rng, hard=hard)
+                body = {"enterprise": code, "title": title, "description": description,
+                        "ipc_fields": [group.subclass if hard else group.main_group], "industry_codes": [field.industry],
+                        "products": [rng.choice(group.products)], "trl_min": rng.choice((None, 4, 5)),
+                        "deadline": f"{date.today().year + 1}-06-30"}  # fmt: skip
+                answer = _until_registered(http, body, as_firm, f"demo-demand-{code}-{n}", timeout)
+                published += 1
+                if shown is None or len(answer.get("matches", ())) > len(shown.get("matches", ())):
+                    shown = {"demand_id": answer["demand_id"], "enterprise": code, "matches": answer["matches"]}
+    return {"demands": published, "shown": shown}
+
+
+def _until_registered(
+    http: httpx.Client, body: dict[str, Any], headers: dict[str, str], key: str, timeout: float
+) -> dict[str, Any]:
+    """Post once the matching service's replica knows the enterprise (its registration is on the way)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = http.post("/demands", json=body, headers={**headers, "Idempotency-Key": key})
+        if answer.status_code in (200, 201):
+            return dict(answer.json())
+        reason = answer.json().get("detail", {}).get("reason") if answer.status_code == 409 else None
+        if reason != "UNKNOWN_ENTERPRISE" or time.monotonic() > deadline:
+            raise MarketError(f"POST /demands refused: {answer.status_code} {answer.text[:500]}")
+        time.sleep(0.5)
 
 
 def _post(http: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str], key: str) -> httpx.Response:

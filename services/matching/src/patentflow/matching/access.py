@@ -29,6 +29,5 @@ def may_end_demand(principal: Principal, state: dict[str, Any]) -> bool:
 
 
 def may_read_patent_matches(principal: Principal, institution: str | None, province: str | None) -> bool:
-    """A patent's matches: its institution, its province's office, the administrators (demands are named by title
-    and province; which enterprise it is stays with the enterprise until it answers)."""
+    """A patent's matches: its institution, its province's office, the administrators."""
     return principal.may_see(institution=institution, province=province)

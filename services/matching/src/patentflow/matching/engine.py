@@ -11,12 +11,14 @@ service's store (``Engine.rebuild``) and kept current by the consumers.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import sys
 import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +32,7 @@ IpcLevel = Literal["subgroup", "main_group", "subclass", "class"]
 LEVELS: tuple[IpcLevel, ...] = ("subgroup", "main_group", "subclass", "class")
 
 
+@functools.lru_cache(maxsize=65536)
 def ipc_keys(symbol: str) -> dict[IpcLevel, str]:
     """The levels of an IPC symbol ("H01M 4/525", "H01M4/525", "H01M 4", "H01M"), deepest first, as far as given."""
     compact = symbol.replace(" ", "").upper()
@@ -68,8 +71,18 @@ class Ranking:
     maturity: float
     region: float
     levels: dict[str, float]
-    candidates: int  # retrieved per search before the re-rank
-    min_score: float  # a pooled patent matches an open demand at or above this
+    candidates: int  # patents retrieved for a demand before the re-rank
+    reverse_candidates: int  # open demands retrieved for a pooled patent before the re-rank
+    min_score: float  # a pair matches at or above this score …
+    min_text: float  # … and with at least this share of the demand's terms (weighted): codes alone are no match
+
+    def accepts(self, match: Match) -> bool:
+        """Whether a scored pair is a match to record."""
+        return self.accepts_scores(match.score, match.text)
+
+    def accepts_scores(self, score: float, text: float) -> bool:
+        """Whether a pair of this score and text share is a match."""
+        return score >= self.min_score and text >= self.min_text
 
     @classmethod
     def load(cls, path: Path = RANKING) -> Ranking:
@@ -81,7 +94,8 @@ class Ranking:
             raise ValueError(f"{path}: the weights sum to {total}, not 1")
         return cls(data["version"], **{k: float(weights[k]) for k in ("text", "ipc", "industry", "maturity", "region")},
                    levels={k: float(v) for k, v in data["ipc_levels"].items()}, candidates=int(data["candidates"]),
-                   min_score=float(data["min_score"]))  # fmt: skip
+                   reverse_candidates=int(data["reverse_candidates"]), min_score=float(data["min_score"]),
+                   min_text=float(data["min_text"]))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,35 +148,54 @@ class Match:
     demand_id: str
     score: float
     reasons: Reasons
+    text: float  # the share of the demand's terms (IDF-weighted) the patent holds
 
 
 @dataclass(slots=True)
 class _Terms:
-    """Document frequencies of the pool's terms: the weight of a matched term is its IDF over the pool."""
+    """Document frequencies of the pool's terms: the weight of a matched term is its IDF over the pool (kept per term
+    until the pool changes: a pair's score asks for the same terms again and again)."""
 
     df: Counter[str] = field(default_factory=Counter)
     docs: int = 0
+    _idf: dict[str, float] = field(default_factory=dict)
+    _wanted: dict[str, float] = field(default_factory=dict)
 
     def add(self, terms: set[str], sign: int) -> None:
         self.docs += sign
         for term in terms:
             self.df[term] += sign
+        self._idf.clear()
+        self._wanted.clear()
+
+    def wanted(self, key: str, terms: AbstractSet[str]) -> float:
+        """The summed IDF of a demand's terms, kept until the pool changes."""
+        known = self._wanted.get(key)
+        if known is None:
+            known = self._wanted[key] = sum(self.idf(t) for t in terms) or 1.0
+        return known
 
     def idf(self, term: str) -> float:
-        return math.log(1 + (self.docs + 1) / (self.df.get(term, 0) + 1))
+        known = self._idf.get(term)
+        if known is None:
+            known = self._idf[term] = math.log(1 + (self.docs + 1) / (self.df.get(term, 0) + 1))
+        return known
 
 
 def score_pair(
     ranking: Ranking,
     demand: DemandEntry,
-    demand_terms: set[str],
+    demand_terms: AbstractSet[str],
     patent: PatentEntry,
-    patent_terms: set[str],
+    patent_terms: AbstractSet[str],
     idf: Any,
+    *,
+    wanted: float | None = None,
 ) -> Match:
-    """One demand and one patent: the weighted score in [0, 1] and its reasons."""
+    """One demand and one patent: the weighted score in [0, 1] and its reasons (``wanted``: the demand's summed
+    IDF, when the caller knows it)."""
     matched = demand_terms & patent_terms
-    wanted = sum(idf(t) for t in demand_terms) or 1.0
+    wanted = wanted or sum(idf(t) for t in demand_terms) or 1.0
     text = sum(idf(t) for t in matched) / wanted
     level, shared = shared_level(demand.ipc, patent.ipc) if demand.ipc else (None, None)
     industry = next((i for i in demand.industries if any(p.startswith(i[:2]) for p in patent.industries)), None)
@@ -182,15 +215,18 @@ def score_pair(
         + ranking.maturity * {"fits": 1.0, "any": 1.0, "unknown": 0.5, "below": 0.0}[maturity]
         + ranking.region * {"preferred": 1.0, "any": 1.0, "elsewhere": 0.0}[region]
     )
-    reasons = Reasons(_shown(matched, idf), level, shared, industry, maturity, region)
-    return Match(patent.number, demand.demand_id, round(score, 4), reasons)
+    score = round(score, 4)
+    terms = _shown(matched, idf) if ranking.accepts_scores(score, text) else ()  # a dropped pair needs no words
+    return Match(
+        patent.number, demand.demand_id, score, Reasons(terms, level, shared, industry, maturity, region), text
+    )
 
 
-def _shown(matched: set[str], idf: Any, most: int = 8) -> tuple[str, ...]:
+def _shown(matched: AbstractSet[str], idf: Any, most: int = 8) -> tuple[str, ...]:
     """The matched terms a person reads: rarest and longest first, without the parts of a term already shown (the
     search-mode pieces 正极 and 材料 of 正极材料)."""
     shown: list[str] = []
-    for term in sorted(matched, key=lambda t: (-round(idf(t), 6), -len(t), t)):
+    for term in sorted(matched, key=lambda t: (-idf(t), -len(t), t)):
         if not any(term in longer for longer in shown):
             shown.append(term)
         if len(shown) == most:
@@ -265,7 +301,7 @@ class Engine:
         # Held per patent: its codes and distinct terms (interned, as a tuple), not its text: at 1 000 000 patents a
         # set per patent would take gigabytes.
         self._patent: dict[str, tuple[PatentEntry, tuple[str, ...]]] = {}
-        self._demand: dict[str, tuple[DemandEntry, tuple[str, ...]]] = {}
+        self._demand: dict[str, tuple[DemandEntry, frozenset[str]]] = {}
         self._terms = _Terms()
 
     def __len__(self) -> int:
@@ -301,7 +337,7 @@ class Engine:
     def put_demand(self, demand: DemandEntry) -> None:
         """Add or replace an open demand."""
         terms = self.tokeniser.terms(demand.text)
-        self._demand[demand.demand_id] = (demand, tuple(dict.fromkeys(terms)))
+        self._demand[demand.demand_id] = (demand, frozenset(terms))
         self._demands.put(
             demand.demand_id, terms, [c for c, _ in _codes(demand.ipc, demand.industries, self.ranking.levels)]
         )
@@ -321,25 +357,27 @@ class Engine:
         terms = self.tokeniser.terms(demand.text)
         codes = _codes(demand.ipc, demand.industries, self.ranking.levels) if structured else []
         found = self._patents.search(terms, codes, self.ranking.candidates if structured else k)
-        unique = set(terms)
+        unique = frozenset(terms)
         scored = [self._pair(demand, unique, number) for number in found if number in self._patent]
         if not structured:
             return scored[:k]
         return sorted(scored, key=lambda m: (-m.score, m.number))[:k]
 
     def demands_for(self, number: str) -> list[Match]:
-        """The open demands a pool patent matches (at or above ``min_score``), best first."""
+        """The open demands a pool patent matches (``Ranking.accepts``), best first."""
         patent, unique = self._patent[number]
         codes = _codes(patent.ipc, patent.industries, self.ranking.levels)
-        found = self._demands.search(unique, codes, self.ranking.candidates)
+        found = self._demands.search(unique, codes, self.ranking.reverse_candidates)
+        held, idf = frozenset(unique), self._terms.idf
         matches = []
         for demand_id in found:
             demand, demand_terms = self._demand[demand_id]
-            match = score_pair(self.ranking, demand, set(demand_terms), patent, set(unique), self._terms.idf)
-            if match.score >= self.ranking.min_score:
+            wanted = self._terms.wanted(demand_id, demand_terms)
+            match = score_pair(self.ranking, demand, demand_terms, patent, held, idf, wanted=wanted)
+            if self.ranking.accepts(match):
                 matches.append(match)
         return sorted(matches, key=lambda m: (-m.score, m.demand_id))
 
-    def _pair(self, demand: DemandEntry, terms: set[str], number: str) -> Match:
+    def _pair(self, demand: DemandEntry, terms: frozenset[str], number: str) -> Match:
         patent, patent_terms = self._patent[number]
-        return score_pair(self.ranking, demand, terms, patent, set(patent_terms), self._terms.idf)
+        return score_pair(self.ranking, demand, terms, patent, frozenset(patent_terms), self._terms.idf)

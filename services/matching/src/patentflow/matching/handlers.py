@@ -78,7 +78,7 @@ async def match_demand(deps: MatchingDeps, demand_id: str) -> list[Match]:
     entry = demands.entry(demand_id, current.state)
     deps.engine.put_demand(entry)
     deps.engine.commit()
-    ranked = [m for m in deps.engine.rank(entry, deps.matches_per_demand) if m.score >= deps.engine.ranking.min_score]
+    ranked = [m for m in deps.engine.rank(entry, deps.matches_per_demand) if deps.engine.ranking.accepts(m)]
     for match in ranked:
         pair = Found(match, current.state["enterprise"], current.state["province"])
         await _record_found(deps, match.number, [pair], MatchTrigger.NEW_DEMAND)
@@ -211,7 +211,8 @@ async def withdraw_patent(deps: MatchingDeps, number: str, reason: MatchWithdraw
 
 
 async def patent_matches(deps: MatchingDeps, principal: Principal, number: str) -> Answer:
-    """A patent's open matches for its institution and the authorities: demand, its province, score, reasons."""
+    """A patent's open matches for its institution and the authorities: the demand, whose it is, score, reasons (the
+    institution may approach the enterprise: that is what publishing a demand is for)."""
     patent = await deps.patents.get(number)
     if patent is None or not access.may_read_patent_matches(
         principal, patent.get("institution"), patent.get("province")
@@ -224,7 +225,8 @@ async def patent_matches(deps: MatchingDeps, principal: Principal, number: str) 
             continue
         current = await deps.demands.get(demand_id)
         title = current.state["title"] if current else None
-        listed.append({"demand_id": demand_id, "title": title, "province": pair["province"], "score": pair["score"],
+        listed.append({"demand_id": demand_id, "title": title, "enterprise": pair["enterprise"],
+                       "province": pair["province"], "score": pair["score"],
                        "reasons": pair["reasons"], "found_on": pair["found_on"]})  # fmt: skip
     listed.sort(key=lambda m: (-m["score"], m["demand_id"]))
     return {"application_number": number, "in_pool": deps.engine.has_patent(number), "matches": listed}

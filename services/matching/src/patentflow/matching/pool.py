@@ -24,7 +24,8 @@ def entry(doc: Document, divisions: dict[str, str]) -> PatentEntry:
     """The engine's entry: text, IPC symbols, industries (the inventory record's, and the division of its IPC
     subclass from the reference table), maturity and province."""
     ipc = tuple(s for s in (doc.get("ipc_main"), *doc.get("ipc_secondary", ())) if s)
-    industries = {code[:2] for code in doc.get("industry_codes") or ()}
+    # The inventory writes GB/T 4754 codes with their section letter (I6511); demands and the registry without it.
+    industries = {code.lstrip("ABCDEFGHIJKLMNOPQRST")[:2] for code in doc.get("industry_codes") or ()}
     industries.update(divisions[s[:4]] for s in ipc if s[:4] in divisions)
     return PatentEntry(doc["_id"], doc.get("title", ""), doc.get("abstract") or "", ipc, tuple(sorted(industries)),
                        doc.get("trl"), doc.get("province", ""))  # fmt: skip

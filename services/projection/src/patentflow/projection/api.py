@@ -9,7 +9,7 @@ from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from patentflow.contracts.identifiers import normalize_application_number
-from patentflow.contracts.topics import EVALUATIONS
+from patentflow.contracts.topics import EVALUATIONS, MATCHES
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import InvalidInput, NotFound
 from patentflow.kit.mongo import Document
@@ -47,6 +47,9 @@ class PatentRead(BaseModel):
     non_use_flagged: bool = False
     evaluation: dict[str, Any] | None = Field(
         None, description="Counts of the enterprises' latest answers by prospect and intent, experts, grade, flags"
+    )
+    matching: dict[str, Any] | None = Field(
+        None, description="Open matches with enterprises' demands: how many, and the best score"
     )
     sequences: dict[str, int]
 
@@ -99,8 +102,17 @@ def _read(doc: Document) -> PatentRead:
         expiry_date=doc.get("expiry_date"),
         non_use_flagged=doc.get("non_use_flagged", False),
         evaluation=_evaluation(doc.get("evaluation")),
+        matching=_matching(doc.get("matching")),
         sequences=doc.get("seq", {}),
     )
+
+
+def _matching(stored: Document | None) -> Document | None:
+    # Counts only, like the answers: which enterprise's demand it matched is the matching service's to tell.
+    scores = list(((stored or {}).get("open") or {}).values())
+    if stored is None:
+        return None
+    return {"open_matches": len(scores), "best_score": max(scores, default=None)}
 
 
 def _evaluation(stored: Document | None) -> Document | None:
@@ -127,7 +139,7 @@ def _evaluation(stored: Document | None) -> Document | None:
 def _shown(principal: Any, topic: str, data: Document) -> bool:
     """Whether the caller sees an event's content: evaluations are the patent's administrators' to read, and each
     enterprise's or expert's own; another enterprise sees that they happened, not what was answered."""
-    if topic != EVALUATIONS.name or principal.role in queries.VIEW_ROLES:
+    if topic not in (EVALUATIONS.name, MATCHES.name) or principal.role in queries.VIEW_ROLES:
         return True
     own = {principal.scope.enterprise, principal.scope.person} - {None}
     return bool(own & {data.get("enterprise"), data.get("expert_id"), data.get("from_id")})

@@ -34,13 +34,16 @@ from patentflow.contracts.events.evaluation import (
     ValueAssessed,
 )
 from patentflow.contracts.events.inventory_enums import ReviewState
+from patentflow.contracts.events.matching import MatchFound, MatchWithdrawn
 from patentflow.kit.cloudevents import EventMeta
 from patentflow.kit.decisions import Document
 from patentflow.kit.eventmap import EventMap
 from patentflow.projection.facts import FACTS
 
 PATENTS = EventMap(
-    "patents", (topics.PATENTS, topics.EVALUATIONS), "The integrated patent view, one document per patent."
+    "patents",
+    (topics.PATENTS, topics.EVALUATIONS, topics.MATCHES),
+    "The integrated patent view, one document per patent.",
 )
 PATENTS.ignore(NonUseJustificationRecorded)  # the flag it clears arrives as StateFundedNonUseCleared
 # The view shows counts of answers, the grade and the flags; assignments, feedback and assessments are the timeline's.
@@ -141,6 +144,18 @@ def high_value(event: HighValueFlagsChanged, meta: EventMeta) -> Document:
     """High-value or not, by which categories."""
     holds = sorted(c.value for c, on in event.flags.items() if on)
     return {"$set": {"evaluation.high_value": event.high_value, "evaluation.hv_flags": holds, "updated_at": meta.time}}
+
+
+@PATENTS.on(MatchFound)
+def match_found(event: MatchFound, meta: EventMeta) -> Document:
+    """An open match with a demand (its id is hex: a safe key), with its score."""
+    return {"$set": {f"matching.open.{event.demand_id}": event.score, "updated_at": meta.time}}
+
+
+@PATENTS.on(MatchWithdrawn)
+def match_withdrawn(event: MatchWithdrawn, meta: EventMeta) -> Document:
+    """The match no longer stands."""
+    return {"$unset": {f"matching.open.{event.demand_id}": ""}, "$set": {"updated_at": meta.time}}
 
 
 TABLES: tuple[EventMap, ...] = (PATENTS, FACTS)  # FACTS: the query engine's rows (facts.py)

@@ -53,6 +53,7 @@ from patentflow.contracts.events.evaluation import (
     ValueAssessed,
 )
 from patentflow.contracts.events.inventory_enums import ReviewState
+from patentflow.contracts.events.matching import MatchFound, MatchWithdrawn
 from patentflow.kit.cloudevents import EventMeta, ReceivedEvent
 from patentflow.kit.decisions import Document
 from patentflow.kit.eventmap import EventMap
@@ -102,6 +103,8 @@ PARTY_FACTS: tuple[tuple[str, str], ...] = (
     ("ev_enterprise", "VARCHAR"),
     ("ev_prospect", "TINYINT"),
     ("ev_intent", "VARCHAR"),
+    ("mt_demand", "VARCHAR"),  # a match with this demand …
+    ("mt_open", "BOOLEAN"),  # … found (true) or withdrawn (false)
 )
 FACT_COLUMNS: tuple[tuple[str, str], ...] = PATENT_FACTS + INSTITUTION_FACTS + PARTY_FACTS
 _FACT_NAMES = frozenset(name for name, _ in FACT_COLUMNS)
@@ -131,7 +134,7 @@ ROW_COLUMNS: tuple[tuple[str, str], ...] = EVENT_COLUMNS + FACT_COLUMNS
 
 FACTS = EventMap(
     "engine",
-    (topics.PATENTS, topics.INSTITUTIONS, topics.EVALUATIONS),
+    (topics.PATENTS, topics.INSTITUTIONS, topics.EVALUATIONS, topics.MATCHES),
     "The query engine behind listings and monitoring views: the timeline of every patent and its facts.",
 )
 # On the timeline; no view counts them (assignments and expert assignments carry their own encumbrance declaration).
@@ -271,6 +274,12 @@ def graded(event: GradeChanged, meta: EventMeta) -> Document:
 def high_value(event: HighValueFlagsChanged, meta: EventMeta) -> Document:
     """High-value or not, and by which categories."""
     return {"high_value": event.high_value, "hv_flags": sorted(c.value for c, holds in event.flags.items() if holds)}
+
+
+@FACTS.on(MatchFound, MatchWithdrawn)
+def matched(event: MatchFound | MatchWithdrawn, meta: EventMeta) -> Document:
+    """A match with a demand, open or withdrawn (views count each pair by its latest row)."""
+    return {"mt_demand": event.demand_id, "mt_open": isinstance(event, MatchFound)}
 
 
 def ipc_class(symbol: str) -> str:

@@ -512,6 +512,24 @@ def evaluation_coverage(principal: Principal, filters: Filters, group: str, as_o
     )
 
 
+def matching_coverage(principal: Principal, filters: Filters, group: str, as_of: date | None) -> Clause:
+    """Pool patents, and how many of them have an open match with an enterprise's demand, per province, institution
+    or industry; each (patent, demand) pair counts by its latest row."""
+    expression, join = EVALUATION_GROUPS[group]
+    where = base(principal, filters, as_of, _COVERAGE_COLUMNS, join)
+    cut = f" AND e.effective <= DATE '{as_of.isoformat()}'" if as_of is not None else ""
+    pairs = (
+        f"SELECT e.pid, arg_max(e.mt_open, e.ord) AS open FROM events e WHERE e.mt_demand IS NOT NULL{cut} "
+        "GROUP BY e.pid, e.mt_demand"
+    )
+    return Clause(
+        f"SELECT {expression} AS {group}, count(*) AS pooled, "
+        f"count(*) FILTER (WHERE p.pid IN (SELECT m.pid FROM ({pairs}) m WHERE m.open)) AS matched, "
+        f"max(p.updated_at) AS changed_at {where.sql} AND p.review_state = '{POOLED}' GROUP BY 1 ORDER BY 1",
+        where.params,
+    )
+
+
 def grades(principal: Principal, filters: Filters, by: str | None, as_of: date | None) -> Clause:
     """Patents by grade (none: not graded yet), and how many are high-value, optionally by one more dimension."""
     where = base(principal, filters, as_of, _EVALUATION_COLUMNS)

@@ -235,6 +235,17 @@ async def evaluation_coverage(
     return rows
 
 
+async def matching_coverage(
+    engine: Engine, principal: Principal, filters: Filters, group: str, as_of: date | None
+) -> list[Row]:
+    """Pool patents with an open match, with their share of the pool."""
+    rows = await rows_of(engine, queries.matching_coverage(principal, filters, group, as_of))
+    for row in rows:
+        pooled = row["pooled"] or 0
+        row["matched_share"] = round(row["matched"] / pooled, 4) if pooled else None
+    return rows
+
+
 async def grades(
     engine: Engine, principal: Principal, filters: Filters, by: str | None, as_of: date | None
 ) -> list[Row]:

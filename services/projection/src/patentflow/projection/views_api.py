@@ -129,6 +129,26 @@ async def evaluation_coverage(
     return _answer(f"evaluation-coverage-by-{group}", rows, format, day)
 
 
+@router.get(
+    "/matching-coverage",
+    response_model=View,
+    summary="Pool patents with an open match to an enterprise's demand, per province, institution or industry",
+    responses=RESPONSES,
+)
+async def matching_coverage(
+    principal: CurrentPrincipal,
+    deps: Deps,
+    filters: CommonFilters,
+    group: Literal["province", "institution", "sei", "industry"] = "province",
+    as_of: AsOf = None,
+    format: Format = "json",
+) -> Any:
+    allowed(principal, queries.VIEW_ROLES)
+    day = checked_as_of(as_of, deps.clock.today())
+    rows = await views.matching_coverage(deps.engine, principal, filters, group, day)
+    return _answer(f"matching-coverage-by-{group}", rows, format, day)
+
+
 @router.get("/grades", response_model=View, summary="Patents by grade, and high-value patents", responses=RESPONSES)
 async def grades(
     principal: CurrentPrincipal,
