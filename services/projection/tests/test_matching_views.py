@@ -10,7 +10,15 @@ from typing import Any
 
 from patentflow.contracts.access import Role
 from patentflow.contracts.envelope import DomainEvent
-from patentflow.contracts.events.matching import MatchFound, MatchReasons, MatchWithdrawn
+from patentflow.contracts.events.matching import (
+    MatchFound,
+    MatchReasons,
+    MatchWithdrawn,
+    NegotiationEnded,
+    NegotiationOpened,
+    PatentPushed,
+    PushAnswered,
+)
 from patentflow.contracts.identifiers import credit_code_check_char
 from patentflow.kit.cloudevents import ReceivedEvent
 from patentflow.projection.app import create_app
@@ -119,3 +127,72 @@ async def test_the_patent_view_counts_open_matches_and_the_timeline_hides_anothe
         assert not [e for e in as_f1 if e["data"].get("enterprise") == F2]
         rows = (await service.http.get("/views/matching-coverage", headers=national)).json()["rows"]
         assert [(r["province"], r["pooled"], r["matched"]) for r in rows] == [("110000", 2, 1)]
+
+
+def funnel_history() -> list[ReceivedEvent]:
+    """P1 pushed to F1 (Hunan) and F2 (Beijing) in Q2 2024; F1 views it, is interested, negotiates and signs in Q3;
+    F2 declines it (price); P2 pushed to F1, viewed twice (counted once)."""
+    out: list[ReceivedEvent] = []
+    seq: dict[str, int] = {P1: 3, P2: 0}  # P1's first three are the matches above
+
+    def add(event: DomainEvent, day: date) -> None:
+        subject = event.subject()
+        seq[subject] += 1
+        out.append(received(event, seq[subject], time=at(day), event_id=f"fn-{subject}-{seq[subject]}"))
+
+    for n, firm, province in ((P1, F1, "430000"), (P1, F2, "110000"), (P2, F1, "430000")):
+        add(PatentPushed(application_number=n, enterprise=firm, province=province, batch_id="b1",
+                         pushed_on=date(2024, 6, 10)), date(2024, 6, 10))  # fmt: skip
+    add(PushAnswered(application_number=P1, enterprise=F1, province="430000", answer="viewed",
+                     answered_on=date(2024, 7, 2)), date(2024, 7, 2))  # fmt: skip
+    add(PushAnswered(application_number=P1, enterprise=F1, province="430000", answer="interested",
+                     answered_on=date(2024, 7, 3)), date(2024, 7, 3))  # fmt: skip
+    add(NegotiationOpened(application_number=P1, enterprise=F1, province="430000", opened_on=date(2024, 7, 3)),
+        date(2024, 7, 3))  # fmt: skip
+    add(NegotiationEnded(application_number=P1, enterprise=F1, province="430000", outcome="deal",
+                         deal_reference="T-1", ended_on=date(2024, 9, 1)), date(2024, 9, 1))  # fmt: skip
+    add(PushAnswered(application_number=P1, enterprise=F2, province="110000", answer="declined",
+                     declined_reason="price", answered_on=date(2024, 6, 20)), date(2024, 6, 20))  # fmt: skip
+    for day in (date(2024, 6, 11), date(2024, 6, 12)):
+        add(PushAnswered(application_number=P2, enterprise=F1, province="430000", answer="viewed", answered_on=day),
+            day)  # fmt: skip
+    return out
+
+
+async def test_the_funnel_counts_pairs_per_stage_province_and_quarter_with_rates() -> None:
+    from patentflow.kit.principal import Principal
+    from patentflow.projection import queries, views
+
+    national = Principal(sub="n", role=Role.NATIONAL_ADMIN, scope={})  # type: ignore[arg-type]
+    everything = every_event() + funnel_history()
+
+    async def figures(engine: Engine, day: date | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        rows = await views.funnel(engine, national, queries.Filters(), day)
+        reasons = await views.declined_reasons(engine, national, queries.Filters(), day)
+        strip = lambda rs: [{k: v for k, v in r.items() if k != "changed_at"} for r in rs]  # noqa: E731
+        return strip(rows), strip(reasons)
+
+    engine = Engine(None)
+    await engine.start()
+    await engine.apply(everything)
+    rows, reasons = await figures(engine)
+    zero = {"pushed": 0, "viewed": 0, "interested": 0, "negotiation": 0, "deal": 0, "declined": 0}
+    rates = {"viewed_rate": None, "interested_rate": None, "negotiation_rate": None, "deal_rate": None}
+    assert rows == [
+        {"province": "110000", "quarter": "2024-Q2", **zero, "pushed": 1, "declined": 1, **rates, "viewed_rate": 0.0},
+        {"province": "430000", "quarter": "2024-Q2", **zero, "pushed": 2, "viewed": 1, **rates, "viewed_rate": 0.5,
+         "interested_rate": 0.0},
+        {"province": "430000", "quarter": "2024-Q3", **zero, "viewed": 1, "interested": 1, "negotiation": 1, "deal": 1,
+         **rates, "negotiation_rate": 1.0, "deal_rate": 1.0, "interested_rate": 1.0},
+    ]  # fmt: skip
+    assert reasons == [{"reason": "price", "declined": 1}]
+    for seed in (1, 2):
+        other = Engine(None)
+        await other.start()
+        for batch in shuffled_with_repeats(everything, seed):
+            await other.apply(batch)
+        assert await figures(other) == (rows, reasons)
+    early, _ = await figures(engine, date(2024, 6, 30))
+    assert [(r["province"], r["quarter"], r["pushed"], r["declined"]) for r in early] == [
+        ("110000", "2024-Q2", 1, 1), ("430000", "2024-Q2", 2, 0)
+    ]  # fmt: skip

@@ -57,6 +57,9 @@ class DomainEvent(BaseModel):
     # from (False) those patents, e.g. ("pledged", True), and ``holder_field`` the field naming who holds it (the
     # bank of a pledge, the licensee of a licence), which is what such a holder's read scope is made of.
     patents_field: ClassVar[str | None] = None
+    # An event type published to one topic of a family (a province's push topic, say) names the family here, and
+    # ``destination`` picks its topic; ``topic`` is then the family's first, for what needs one.
+    topic_family: ClassVar[tuple[Topic, ...]] = ()
     encumbrance: ClassVar[tuple[str, bool] | None] = None
     holder_field: ClassVar[str | None] = None
 
@@ -86,6 +89,10 @@ class DomainEvent(BaseModel):
             return (self.subject(),) if self.topic is PATENTS else ()
         value = getattr(self, self.patents_field)
         return tuple(str(v) for v in value) if isinstance(value, tuple | list) else (str(value),)
+
+    def destination(self) -> Topic:
+        """The topic this event is published to: its type's, unless the type publishes to a family."""
+        return self.topic
 
     def subject(self) -> str:
         """The aggregate id this event belongs to."""

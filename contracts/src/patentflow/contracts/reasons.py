@@ -41,6 +41,8 @@ class ReasonCode(StrEnum):
     NOT_RECTIFYING = "NOT_RECTIFYING"
     RECTIFICATION_OVERDUE = "RECTIFICATION_OVERDUE"
     DEMAND_ENDED = "DEMAND_ENDED"
+    NOT_PUSHED = "NOT_PUSHED"
+    NO_NEGOTIATION = "NO_NEGOTIATION"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,8 @@ REASONS: dict[ReasonCode, Reason] = {
             "内蒙古专利导航服务基地建设工作实施方案 五(三): 限期整改, 未按时整改到位的摘牌退出",
         ),
         Reason(ReasonCode.DEMAND_ENDED, "the demand has closed, expired or been withdrawn"),
+        Reason(ReasonCode.NOT_PUSHED, "the patent was neither pushed nor matched to this enterprise"),
+        Reason(ReasonCode.NO_NEGOTIATION, "there is no open negotiation of this enterprise on the patent"),
         Reason(
             ReasonCode.NOT_STATE_FUNDED,
             "the five-year rule concerns state-funded patents only",

@@ -92,7 +92,7 @@ def asyncapi(receives: Sequence[Receive] = ()) -> dict[str, Any]:
     messages: dict[str, Any] = {}
     for topic in topics.CATALOGUE:
         channel_id = topic.name.removeprefix("patentflow.").replace(".", "-")
-        events = [e for e in ALL_EVENTS if e.topic is topic]
+        events = [e for e in ALL_EVENTS if e.topic is topic or topic in e.topic_family]
         channels[channel_id] = {
             "address": topic.name,
             "title": topic.name,

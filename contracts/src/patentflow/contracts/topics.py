@@ -97,6 +97,36 @@ EXPORTS = Topic(
     "The integrated patent view in the standard exchange format, for provincial and partner platforms.",
 )
 
+SESSIONS = Topic(
+    "patentflow.matching.sessions",
+    Service.MATCHING,
+    "matchmaking session id",
+    "Matchmaking sessions (路演, 一月一对接): participants, patents presented and their outcomes.",
+)
+# Push batches for each province's platform, one topic per province (GB/T 2260 code), so a provincial platform
+# subscribes to its own with a plain Kafka client (seed 001: 通过数据接口等方式按省份推送).
+PROVINCE_CODES: tuple[str, ...] = (
+    "110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000", "310000", "320000", "330000",
+    "340000", "350000", "360000", "370000", "410000", "420000", "430000", "440000", "450000", "460000", "500000",
+    "510000", "520000", "530000", "540000", "610000", "620000", "630000", "640000", "650000",
+)  # fmt: skip
+PROVINCE_PUSHES: dict[str, Topic] = {
+    code: Topic(
+        f"patentflow.matching.push.{code}",
+        Service.MATCHING,
+        "enterprise credit code",
+        f"Push batches of matched pool patents to the enterprises of province {code}, for its platform.",
+        partitions=1,
+    )
+    for code in PROVINCE_CODES
+}
+
+
+def province_push(province: str) -> Topic:
+    """The push topic of a province."""
+    return PROVINCE_PUSHES[province]
+
+
 CATALOGUE: tuple[Topic, ...] = (
     PATENTS,
     INSTITUTIONS,
@@ -106,6 +136,8 @@ CATALOGUE: tuple[Topic, ...] = (
     BASES,
     DEMANDS,
     MATCHES,
+    SESSIONS,
+    *PROVINCE_PUSHES.values(),
     DEALS,
     PLEDGES,
     EXPORTS,

@@ -53,3 +53,34 @@ class RegionFit(StrEnum):
     PREFERRED = "preferred"
     ELSEWHERE = "elsewhere"
     ANY = "any"  # no preference
+
+
+class PushFrequency(StrEnum):
+    """How often an enterprise takes a push batch."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+class PushAnswer(StrEnum):
+    """An enterprise's answer to a pushed or matched patent: the funnel's stages after the push."""
+
+    VIEWED = "viewed"
+    INTERESTED = "interested"  # opens a negotiation
+    DECLINED = "declined"  # with a reason; the patent is never pushed to it again
+
+
+class NegotiationOutcome(StrEnum):
+    """How a negotiation ends."""
+
+    DEAL = "deal"  # a transfer or licence follows (registered by the transactions service)
+    ABANDONED = "abandoned"
+
+
+class SessionOutcome(StrEnum):
+    """What came of a patent presented at a matchmaking session."""
+
+    PRESENTED = "presented"
+    INTERESTED = "interested"
+    SIGNED = "signed"  # an agreement signed at the session

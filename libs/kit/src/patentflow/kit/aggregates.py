@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import pydantic_core
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -159,7 +160,7 @@ class AggregateStore:
     def _entry(self, event: DomainEvent, sequence: int, ctx: CommandContext) -> Document:
         return {
             "id": new_event_id(),
-            "topic": event.topic.name,
+            "topic": event.destination().name,
             "type": event.event_type,
             "subject": event.subject(),
             "sequence": sequence,
@@ -167,5 +168,7 @@ class AggregateStore:
             "correlation_id": ctx.correlation_id,
             "causation_id": ctx.command_id,
             "traceparent": ctx.traceparent,
-            "data": event.json_data(),
+            # JSON text, not a nested document: a payload's own keys (an indicator "legal.stability") are no
+            # field names FerretDB accepts, and the relay sends the text as it is.
+            "data": pydantic_core.to_json(event.json_data()).decode(),
         }

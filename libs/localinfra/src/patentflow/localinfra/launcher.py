@@ -293,9 +293,11 @@ def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, o
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/grades'",
         f"  navigation service bases: {len(market_figures['bases'])}, one per province; Hunan's:",
         f'    curl -s -H "Authorization: Bearer $PROVINCE" {SERVICES[1].url}/bases/{_hunan(market_figures["bases"])}',
-        f"  matching: {matching['demands']} demands of the enterprises, each ranked against the pool. One:",
+        f"  matching: {matching['demands']} demands of the enterprises, each ranked against the pool, {matching['pushed']}"
+        " patents pushed and answered. One demand's matches, and the funnel:",
         f"    export FIRM={signer(cfg)('enterprise', enterprise=shown['enterprise'])}",
         f'    curl -s -H "Authorization: Bearer $FIRM" {SERVICES[2].url}/demands/{shown["demand_id"]}/matches',
+        f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/funnel'",
         "  more tokens: make token ARGS='--role province_office --province 430000'",
         "",
     ]

@@ -135,7 +135,7 @@ def demands(
     them in everyday words only; returns how many and one demand to show, with its matches."""
     rng = random.Random(seed)
     by_industry = {field.industry: field for field in FIELDS}
-    published, shown = 0, None
+    published, pushed, shown = 0, 0, None
     with httpx.Client(base_url=matching_url, timeout=30) as http:
         for code, _province, industry in firms:
             field = by_industry.get(industry, FIELDS[0])
@@ -152,7 +152,30 @@ def demands(
                 published += 1
                 if shown is None or len(answer.get("matches", ())) > len(shown.get("matches", ())):
                     shown = {"demand_id": answer["demand_id"], "enterprise": code, "matches": answer["matches"]}
-    return {"demands": published, "shown": shown}
+            pushed += _push_and_answer(http, code, as_firm, rng)
+    return {"demands": published, "shown": shown, "pushed": pushed}
+
+
+def _push_and_answer(http: httpx.Client, code: str, as_firm: dict[str, str], rng: random.Random) -> int:
+    """Push the enterprise its matches; it views most, takes an interest in some, declines some with a reason, and
+    signs one deal now and then: the funnel of the demo."""
+    answer = _post(http, f"/enterprises/{code}/push", {}, as_firm, f"demo-push-{code}").json()
+    for number in answer.get("pushed", ()):
+        roll = rng.random()
+        if roll < 0.2:
+            continue  # not opened yet
+        steps: list[dict[str, Any]] = [{"answer": "viewed"}]
+        if roll < 0.45:
+            steps.append({"answer": "declined", "declined_reason": rng.choice(_REASONS)})
+        elif roll < 0.75:
+            steps.append({"answer": "interested"})
+        for n, step in enumerate(steps):
+            _post(http, f"/patents/{number}/answers", {"enterprise": code, **step}, as_firm,
+                  f"demo-answer-{code}-{number}-{n}")  # fmt: skip
+        if steps[-1]["answer"] == "interested" and rng.random() < 0.4:
+            _post(http, f"/patents/{number}/negotiations/{code}/end", {"outcome": "deal",
+                  "deal_reference": f"DEMO-{number}"}, as_firm, f"demo-deal-{code}-{number}")  # fmt: skip
+    return len(answer.get("pushed", ()))
 
 
 def _until_registered(
@@ -175,7 +198,11 @@ def _post(http: httpx.Client, path: str, body: dict[str, Any], headers: dict[str
     already = answer.status_code == 409 and answer.json().get("detail", {}).get("reason", "").startswith(
         ("ENTERPRISE_ALREADY", "EXPERT_ALREADY", "ALREADY_ASSIGNED", "INDUSTRY_HAS_A_BASE", "REPORT_ALREADY")
     )
-    if answer.status_code not in (200, 201) and not already:
+    if (
+        answer.status_code not in (200, 201)
+        and not already
+        and not (answer.status_code == 409 and answer.json().get("detail", {}).get("reason") == "NO_NEGOTIATION")
+    ):  # a second run: the deal is already recorded
         raise MarketError(f"POST {path} refused: {answer.status_code} {answer.text[:500]}")
     return answer
 

@@ -1,8 +1,10 @@
 """An in-memory stand-in for PyMongo's async client, on mongomock: what services need of a store, in process.
 
 It answers the same queries and updates (filters, ``$set``/``$push``/``$setOnInsert``, upserts, sorts, counts,
-duplicate keys), so in-process tests run the real aggregate store, outbox relay and views. It is no model of
-FerretDB's gaps or of concurrency between processes: those are tested against the real store.
+duplicate keys), so in-process tests run the real aggregate store, outbox relay and views. Like FerretDB it refuses a
+stored field name with a dot or a leading ``$`` (a value's own keys written as fields: MongoDB takes them, FerretDB
+answers an error). It is no model of FerretDB's other gaps or of concurrency between processes: those are tested
+against the real store.
 """
 
 from __future__ import annotations
@@ -11,8 +13,31 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import mongomock
+from pymongo.errors import WriteError
 
 Document = dict[str, Any]
+
+
+def _check_names(value: Any, path: str = "") -> None:
+    """Refuse what FerretDB refuses: a field name holding a dot or starting with ``$``."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if not isinstance(key, str) or "." in key or key.startswith("$"):
+                raise WriteError(f"invalid key: {key!r} at {path or 'the document'} (FerretDB refuses it)", code=2)
+            _check_names(inner, f"{path}.{key}" if path else key)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_names(item, path)
+
+
+def _check_update(update: Any) -> None:
+    """The values an update writes (its operators and dotted paths are the update's, not stored names)."""
+    if not isinstance(update, dict):
+        return
+    for fields in update.values():
+        if isinstance(fields, dict):
+            for inner in fields.values():
+                _check_names(inner["$each"] if isinstance(inner, dict) and "$each" in inner else inner)
 
 
 class MemoryCursor:
@@ -60,20 +85,26 @@ class MemoryCollection:
     def find(self, *args: Any, **kwargs: Any) -> MemoryCursor:
         return MemoryCursor(self._c.find(*args, **kwargs))
 
-    async def insert_one(self, *args: Any, **kwargs: Any) -> Any:
-        return self._c.insert_one(*args, **kwargs)
+    async def insert_one(self, document: Document, *args: Any, **kwargs: Any) -> Any:
+        _check_names(document)
+        return self._c.insert_one(document, *args, **kwargs)
 
     async def insert_many(self, documents: Sequence[Document], *args: Any, **kwargs: Any) -> Any:
+        for document in documents:
+            _check_names(document)
         return self._c.insert_many(list(documents), *args, **kwargs)
 
-    async def update_one(self, *args: Any, **kwargs: Any) -> Any:
-        return self._c.update_one(*args, **kwargs)
+    async def update_one(self, query: Document, update: Any, *args: Any, **kwargs: Any) -> Any:
+        _check_update(update)
+        return self._c.update_one(query, update, *args, **kwargs)
 
-    async def update_many(self, *args: Any, **kwargs: Any) -> Any:
-        return self._c.update_many(*args, **kwargs)
+    async def update_many(self, query: Document, update: Any, *args: Any, **kwargs: Any) -> Any:
+        _check_update(update)
+        return self._c.update_many(query, update, *args, **kwargs)
 
-    async def replace_one(self, *args: Any, **kwargs: Any) -> Any:
-        return self._c.replace_one(*args, **kwargs)
+    async def replace_one(self, query: Document, document: Document, *args: Any, **kwargs: Any) -> Any:
+        _check_names(document)
+        return self._c.replace_one(query, document, *args, **kwargs)
 
     async def delete_many(self, *args: Any, **kwargs: Any) -> Any:
         return self._c.delete_many(*args, **kwargs)
@@ -92,10 +123,12 @@ class MemoryCollection:
         for request in requests:
             if type(request).__name__ != "UpdateOne":
                 raise NotImplementedError(type(request).__name__)
+            _check_update(request._doc)
             self._c.update_one(request._filter, request._doc, upsert=bool(request._upsert))
 
-    async def find_one_and_update(self, *args: Any, **kwargs: Any) -> Any:
-        return self._c.find_one_and_update(*args, **kwargs)
+    async def find_one_and_update(self, query: Document, update: Any, *args: Any, **kwargs: Any) -> Any:
+        _check_update(update)
+        return self._c.find_one_and_update(query, update, *args, **kwargs)
 
     async def aggregate(self, *args: Any, **kwargs: Any) -> MemoryCursor:
         return MemoryCursor(iter(list(self._c.aggregate(*args, **kwargs))))

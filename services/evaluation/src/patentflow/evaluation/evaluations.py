@@ -4,7 +4,7 @@ high-value flags; no I/O.
 The aggregate (``_id`` the application number) holds::
 
     {assigned: [{enterprise, province, by}], enterprise_evaluations: [{enterprise, revision, ...}],   # every revision
-     experts: [{expert_id, by}], expert_reviews: [{expert_id, revision, tree_version, scores, opinion}],
+     experts: [{expert_id, by}], expert_reviews: [{expert_id, revision, tree_version, scores: [[id, score]], opinion}],
      overseas_family: bool | None, assessment: {...} | None, grade: int | None, flags: {...} | None}
 
 The facts of the patent itself (pool, legal status, term, TRL, owner) come from the replica of the inventory's
@@ -138,12 +138,19 @@ def latest_enterprise_evaluations(state: Document) -> dict[str, Document]:
 
 
 def latest_expert_reviews(state: Document) -> dict[str, Document]:
-    """Each expert's latest review."""
+    """Each expert's latest review, its scores by indicator."""
     latest: dict[str, Document] = {}
     for entry in state["expert_reviews"]:
         if entry["revision"] >= latest.get(entry["expert_id"], {"revision": 0})["revision"]:
-            latest[entry["expert_id"]] = entry
+            latest[entry["expert_id"]] = review_read(entry)
     return latest
+
+
+def review_read(entry: Document) -> Document:
+    """A stored review with its scores as a mapping again. They are stored as [indicator, score] pairs: indicator
+    ids hold dots ("legal.stability"), which no stored field name may (FerretDB refuses them)."""
+    scores = entry["scores"]
+    return {**entry, "scores": dict(scores) if isinstance(scores, list) else scores}
 
 
 def indicator_scores(state: Document, facts: PatentFacts, tree: ValueTree, today: date) -> list[IndicatorScore]:
@@ -399,6 +406,7 @@ def review_as_expert(
         opinion=opinion,
     )  # fmt: skip
     entry = reviewed.model_dump(mode="json", exclude={"application_number", "reviewed_by"})
+    entry["scores"] = sorted([indicator, score] for indicator, score in entry["scores"].items())
     state = {**state, "expert_reviews": [*state["expert_reviews"], entry]}
     state, revalued = _revalued(state, facts, valuation, reason=ExpertReviewSubmitted.__name__, by=by)
     return Decision(state, [reviewed, feedback, *revalued], {**_answer(number, state), "revision": revision})

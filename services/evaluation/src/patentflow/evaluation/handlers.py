@@ -226,7 +226,8 @@ async def evaluation(deps: EvaluationDeps, principal: Principal, number: str) ->
         and access.is_expert(principal, person)
         and any(e["expert_id"] == person for e in state["experts"])
     ):
-        return {**base, "expert_reviews": [r for r in state["expert_reviews"] if r["expert_id"] == person]}
+        mine = [evaluations.review_read(r) for r in state["expert_reviews"] if r["expert_id"] == person]
+        return {**base, "expert_reviews": mine}
     raise NotFound(NO_PATENT)
 
 

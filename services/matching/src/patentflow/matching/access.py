@@ -31,3 +31,15 @@ def may_end_demand(principal: Principal, state: dict[str, Any]) -> bool:
 def may_read_patent_matches(principal: Principal, institution: str | None, province: str | None) -> bool:
     """A patent's matches: its institution, its province's office, the administrators."""
     return principal.may_see(institution=institution, province=province)
+
+
+def acts_for_enterprise(principal: Principal, code: str) -> bool:
+    """An enterprise acts for itself only."""
+    return principal.role is Role.ENTERPRISE and principal.scope.enterprise == code
+
+
+def may_organise(principal: Principal, province: str) -> bool:
+    """Provincial offices organise matchmaking sessions in their province; national administrators anywhere."""
+    return principal.role is Role.NATIONAL_ADMIN or (
+        principal.role is Role.PROVINCE_OFFICE and principal.scope.province == province
+    )

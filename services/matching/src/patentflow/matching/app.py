@@ -29,6 +29,6 @@ def create_app(
         title="patentflow matching",
         description="Enterprise demands matched with pool patents, pushed by province and industry (匹配推送、供需对接).",
         build=deps,
-        routers=[api.demands, api.patents],
+        routers=[api.demands, api.patents, api.pushes, api.sessions],
         runtime=runtime,
     )

@@ -25,4 +25,5 @@ class Settings(ServiceSettings):
     )
     industry_table: Path = Field(INDUSTRY_TABLE, description="IPC subclass -> SEI / GB/T 4754 table (CSV)")
     matches_per_demand: int = Field(20, ge=1, le=200, description="Patents a new demand is matched to at most")
+    push_interval_seconds: float = Field(3600, gt=0, description="How often enterprises due a push are pushed")
     expiry_interval_seconds: float = Field(3600, gt=0, description="How often open demands are checked for expiry")

@@ -29,6 +29,8 @@ class MatchingDeps:
     enterprises: SequencedView  # the replica of the enterprise registry
     demands: AggregateStore  # by demand id
     matches: AggregateStore  # one per matched patent, by application number
+    subscriptions: AggregateStore  # an enterprise's preferences, demands, inbox and declines, by credit code
+    sessions: AggregateStore  # matchmaking sessions, by id
     engine: Engine  # the indexes: a cache of the two above, rebuilt at start
     divisions: dict[str, str]  # IPC subclass -> GB/T 4754 division
     matches_per_demand: int
@@ -42,7 +44,7 @@ def _tokeniser(terms: Path, industry_table: Path, stop_words: Path) -> Tokeniser
 
 def build(runtime: Runtime) -> Service[MatchingDeps]:
     """The dependencies from the runtime (no I/O but reading the reference files), and what the kit runs for them."""
-    from patentflow.matching.handlers import expire_demands, recover  # use cases need the deps type
+    from patentflow.matching.handlers import expire_demands, push_due, recover  # use cases need the deps type
     from patentflow.matching.reactions import Reactions
 
     settings = runtime.settings
@@ -57,6 +59,8 @@ def build(runtime: Runtime) -> Service[MatchingDeps]:
         enterprises=SequencedView(runtime.collection(ENTERPRISE_COLLECTION), ENTERPRISE_FACTS, runtime.writes),
         demands=runtime.aggregate_store("demands"),
         matches=runtime.aggregate_store("matches"),
+        subscriptions=runtime.aggregate_store("subscriptions"),
+        sessions=runtime.aggregate_store("sessions"),
         engine=engine,
         divisions={row["ipc_class"]: row["gbt4754"] for row in load_industries(settings.industry_table)},
         matches_per_demand=settings.matches_per_demand,
@@ -70,8 +74,11 @@ def build(runtime: Runtime) -> Service[MatchingDeps]:
     return Service(
         deps,
         consumers=[reactions.consumer(), deps.enterprises.consumer()],
-        outbox=[deps.demands, deps.matches],
-        jobs=[PeriodicJob("expire-demands", settings.expiry_interval_seconds, lambda: expire_demands(deps))],
+        outbox=[deps.demands, deps.matches, deps.subscriptions, deps.sessions],
+        jobs=[
+            PeriodicJob("expire-demands", settings.expiry_interval_seconds, lambda: expire_demands(deps)),
+            PeriodicJob("push", settings.push_interval_seconds, lambda: push_due(deps), wait_first=True),
+        ],
         start=start,
     )
 

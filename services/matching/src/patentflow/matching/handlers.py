@@ -15,17 +15,24 @@ from typing import Any
 
 import structlog
 
-from patentflow.contracts.events.matching import DemandPublished
-from patentflow.contracts.events.matching_enums import DemandEnding, MatchTrigger, MatchWithdrawal
+from patentflow.contracts.events.evaluation_enums import NotInterestedReason
+from patentflow.contracts.events.matching import DemandPublished, MatchmakingHeld, MatchReasons, PushItem
+from patentflow.contracts.events.matching_enums import (
+    DemandEnding,
+    MatchTrigger,
+    MatchWithdrawal,
+    NegotiationOutcome,
+    PushAnswer,
+)
 from patentflow.contracts.reasons import ReasonCode
 from patentflow.kit import usecase
 from patentflow.kit.decisions import Aggregate, CommandContext, Outcome
 from patentflow.kit.errors import Forbidden, NotFound, RuleViolation
 from patentflow.kit.principal import Principal
 from patentflow.kit.usecase import Actor
-from patentflow.matching import access, demands, matches, pool
+from patentflow.matching import access, demands, matches, pool, sessions, subscriptions
 from patentflow.matching.deps import MatchingDeps
-from patentflow.matching.engine import Match
+from patentflow.matching.engine import Match, shared_level
 from patentflow.matching.matches import Found
 
 NO_DEMAND = "no such demand"
@@ -65,6 +72,10 @@ async def publish_demand(deps: MatchingDeps, actor: Actor, values: dict[str, Any
     outcome = await deps.demands.execute(
         demand_id, actor.context, lambda current: demands.publish(current, event, today=today)
     )
+    await deps.subscriptions.execute(
+        enterprise, _internal(f"demand:{demand_id}"),
+        lambda current: subscriptions.add_demand(current, province, demand_id),
+    )  # fmt: skip
     await match_demand(deps, demand_id)
     ranked = await _ranked(deps, demand_id, deps.matches_per_demand)
     return Outcome({**outcome.response, "matches": ranked}, replayed=outcome.replayed)
@@ -270,3 +281,152 @@ async def recover(deps: MatchingDeps) -> None:
         else:
             await withdraw_demand(deps, demand_id)
     log.info("matching engine rebuilt", patents=len(deps.engine), demands=deps.engine.demands, resumed=len(pending))
+
+
+# --- pushes, answers, negotiations --------------------------------------------------------------------------------
+
+
+async def _province_of(deps: MatchingDeps, code: str) -> str:
+    registered = await deps.enterprises.get(code)
+    if registered is None or "province" not in registered:
+        raise RuleViolation(ReasonCode.UNKNOWN_ENTERPRISE, enterprise=code)
+    return str(registered["province"])
+
+
+async def set_preferences(deps: MatchingDeps, actor: Actor, code: str, preferences: dict[str, Any]) -> Answer:
+    """Replace an enterprise's push preferences: itself, its province's office, a national administrator."""
+    province = await _province_of(deps, code)
+    if not access.may_publish(actor.principal, code, province):
+        raise Forbidden("an enterprise sets its own preferences, or its province's office for it")
+    outcome = await deps.subscriptions.execute(
+        code, actor.context, lambda current: subscriptions.set_preferences(current, province, preferences)
+    )
+    return {**outcome.response, "enterprise": code}
+
+
+async def push_enterprise(deps: MatchingDeps, code: str, *, key: str) -> Answer:
+    """Push an enterprise the open matches of its open demands it was not pushed before and its preferences allow,
+    best first: each patent's ``PatentPushed``, then the batch on its province's push topic."""
+    current = await deps.subscriptions.get(code)
+    if current is None:
+        return {"enterprise": code, "pushed": []}
+    state, today = current.state, deps.clock.today()
+    prefs, skip = state["preferences"], subscriptions.pushed_numbers(state)
+    items: dict[str, PushItem] = {}
+    for demand_id in state["demands"]:
+        demand = await deps.demands.get(demand_id)
+        if demand is None or demand.state["status"] != demands.OPEN:
+            continue
+        for number in demand.state["matched"]:
+            if number in skip or number in items:
+                continue
+            held = await deps.matches.get(number)
+            pair = held.state["demands"].get(demand_id) if held else None
+            patent = await deps.patents.get(number)
+            if pair is None or pair["status"] != matches.OPEN or patent is None:
+                continue
+            if prefs["regions"] and patent["province"] not in prefs["regions"]:
+                continue
+            symbols = [s for s in (patent.get("ipc_main"), *patent.get("ipc_secondary", ())) if s]
+            if prefs["ipc_fields"] and shared_level(prefs["ipc_fields"], symbols)[0] in (None, "class"):
+                continue
+            items[number] = PushItem(application_number=number, title=patent["title"],
+                                     institution=patent["institution"], patent_province=patent["province"],
+                                     demand_id=demand_id, score=pair["score"],
+                                     reasons=MatchReasons(**pair["reasons"]))  # fmt: skip
+    chosen = sorted(items.values(), key=lambda i: (-i.score, i.application_number))[: prefs["max_per_push"]]
+    if not chosen:
+        return {"enterprise": code, "pushed": []}
+    batch_id = hashlib.sha256(f"{code}\0{key}".encode()).hexdigest()[:16]
+    for item in chosen:
+        await deps.matches.execute(
+            item.application_number, _internal(f"push:{batch_id}:{item.application_number}"),
+            lambda latest, i=item: matches.pushed(latest, i.application_number, code, state["province"],  # type: ignore[misc]
+                                                  i.demand_id, batch_id, today=today),
+        )  # fmt: skip
+    outcome = await deps.subscriptions.execute(
+        code, _internal(f"push:{batch_id}"),
+        lambda latest: subscriptions.push(_exists(latest), code, batch_id, chosen, today=today),
+    )  # fmt: skip
+    return {**outcome.response, "batch_id": batch_id}
+
+
+async def push_now(deps: MatchingDeps, actor: Actor, code: str) -> Answer:
+    """A push asked for by hand (the enterprise, its office, an administrator), whatever its frequency."""
+    province = await _province_of(deps, code)
+    if not access.may_publish(actor.principal, code, province):
+        raise Forbidden("an enterprise asks for its own push, or its province's office for it")
+    return await push_enterprise(deps, code, key=actor.context.idempotency_key or actor.context.command_id)
+
+
+async def push_due(deps: MatchingDeps) -> int:
+    """The daily push: every enterprise whose frequency says so; returns how many were pushed something."""
+    today, pushed = deps.clock.today(), 0
+    for code in await deps.subscriptions.ids({}):
+        current = await deps.subscriptions.get(code)
+        if current is not None and subscriptions.due(current.state, today):
+            pushed += bool((await push_enterprise(deps, code, key=f"daily:{today}"))["pushed"])
+    return pushed
+
+
+async def inbox(deps: MatchingDeps, principal: Principal, code: str) -> Answer:
+    """The enterprise's pushed patents, latest first, with their answers."""
+    current = await deps.subscriptions.get(code)
+    if current is None or not access.may_read_demand(
+        principal, {"enterprise": code, "province": current.state["province"]}
+    ):
+        raise NotFound("no such enterprise")
+    items = []
+    for entry in reversed(current.state["inbox"]):
+        patent = await deps.patents.get(entry["application_number"]) or {}
+        items.append({**entry, "title": patent.get("title"), "patent_province": patent.get("province")})
+    return {**subscriptions.answer(code, current.state), "items": items}
+
+
+async def answer_patent(
+    deps: MatchingDeps, actor: Actor, number: str, code: str, given: PushAnswer, reason: NotInterestedReason | None,
+    note: str | None,
+) -> Answer:  # fmt: skip
+    """The enterprise's answer to a patent pushed or matched to it (the enterprise itself only)."""
+    if not access.acts_for_enterprise(actor.principal, code):
+        raise Forbidden("an enterprise answers for itself")
+    province, today = await _province_of(deps, code), deps.clock.today()
+    if await deps.matches.get(number) is None:
+        raise RuleViolation(ReasonCode.NOT_PUSHED, enterprise=code)
+    outcome = await deps.matches.execute(
+        number, actor.context,
+        lambda latest: matches.answered(latest, number, code, province, given, reason, note, today=today),
+    )  # fmt: skip
+    await deps.subscriptions.execute(
+        code, _internal(f"answer:{number}:{code}:{given.value}"),
+        lambda latest: subscriptions.record_answer(latest, province, number, given),
+    )  # fmt: skip
+    return outcome.response
+
+
+async def end_negotiation(
+    deps: MatchingDeps, actor: Actor, number: str, code: str, outcome: NegotiationOutcome, reference: str | None
+) -> Answer:
+    """End a negotiation: the enterprise, the patent's institution, or a national administrator."""
+    patent = await deps.patents.get(number)
+    if patent is None:
+        raise NotFound(NO_PATENT)
+    if not (
+        access.acts_for_enterprise(actor.principal, code) or actor.principal.acts_for_institution(patent["institution"])
+    ):
+        raise Forbidden("the enterprise or the patent's institution ends its negotiation")
+    today = deps.clock.today()
+    done = await deps.matches.execute(
+        number, actor.context,
+        lambda latest: matches.end_negotiation(latest, number, code, outcome, reference, today=today),
+    )  # fmt: skip
+    return done.response
+
+
+async def record_session(deps: MatchingDeps, actor: Actor, values: dict[str, Any]) -> Outcome:
+    """A matchmaking session held by a province's office (or a national administrator)."""
+    if not access.may_organise(actor.principal, values["province"]):
+        raise Forbidden("a province's office records the sessions it organised")
+    session_id = demand_id_for(actor.principal, actor.context.idempotency_key)
+    event = MatchmakingHeld(session_id=session_id, recorded_by=actor.by, **values)
+    return await deps.sessions.execute(session_id, actor.context, lambda current: sessions.record(current, event))

@@ -3,10 +3,12 @@
 Everything matching says about a patent is one aggregate (``_id`` its application number), so its events are in
 order on the matches topic and withdrawing every match of a patent that left the pool is one atomic write. A pair is
 found once while it stands: finding it again changes nothing, and once withdrawn it may be found again later (the
-patent came back to the pool). State::
+patent came back to the pool). The funnel of the patent with each enterprise is here too: pushed, answered,
+negotiating, and how the negotiation ended. State::
 
     {demands: {demand_id: {enterprise, province, score, reasons, ranking_version, trigger, found_on,
-                           status: "open" | "withdrawn", withdrawn: reason | None}}}
+                           status: "open" | "withdrawn", withdrawn: reason | None}},
+     enterprises: {credit_code: {province, pushed_on, batch_id, demand_id, answer, reason, negotiation}}}
 """
 
 from __future__ import annotations
@@ -16,9 +18,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from patentflow.contracts.events.matching import MatchFound, MatchReasons, MatchWithdrawn
-from patentflow.contracts.events.matching_enums import MatchTrigger, MatchWithdrawal
+from patentflow.contracts.events.evaluation_enums import NotInterestedReason
+from patentflow.contracts.events.matching import (
+    MatchFound,
+    MatchReasons,
+    MatchWithdrawn,
+    NegotiationEnded,
+    NegotiationOpened,
+    PatentPushed,
+    PushAnswered,
+)
+from patentflow.contracts.events.matching_enums import MatchTrigger, MatchWithdrawal, NegotiationOutcome, PushAnswer
+from patentflow.contracts.reasons import ReasonCode
 from patentflow.kit.decisions import Aggregate, Decision, Document
+from patentflow.kit.errors import InvalidInput, RuleViolation
 from patentflow.matching.engine import Match
 
 OPEN = "open"
@@ -59,7 +72,7 @@ def found(
             "reasons": reasons.model_dump(mode="json"), "ranking_version": version, "trigger": trigger.value,
             "found_on": today.isoformat(), "status": OPEN, "withdrawn": None,
         }  # fmt: skip
-    state = {"demands": demands}
+    state = {**(current.state if current else {}), "demands": demands}
     return Decision(state, events, answer(number, state))
 
 
@@ -75,5 +88,68 @@ def withdraw(
         events.append(MatchWithdrawn(application_number=number, demand_id=key, enterprise=known["enterprise"],
                                      reason=reason, withdrawn_on=today))  # fmt: skip
         demands[key] = {**known, "status": "withdrawn", "withdrawn": reason.value}
-    state = {"demands": demands}
+    state = {**(current.state if current else {}), "demands": demands}
     return Decision(state, events, answer(number, state))
+
+
+def _with(current: Aggregate | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = dict(current.state) if current else {"demands": {}}
+    return state, dict(state.get("enterprises", {}))
+
+
+def pushed(
+    current: Aggregate | None, number: str, enterprise: str, province: str, demand_id: str | None, batch_id: str,
+    *, today: date,
+) -> Decision:  # fmt: skip
+    """The patent pushed to an enterprise, once."""
+    state, enterprises = _with(current)
+    if enterprise in enterprises and enterprises[enterprise].get("pushed_on"):
+        return Decision(state, [], answer(number, state))
+    event = PatentPushed(application_number=number, enterprise=enterprise, province=province, demand_id=demand_id,
+                         batch_id=batch_id, pushed_on=today)  # fmt: skip
+    enterprises[enterprise] = {**enterprises.get(enterprise, {}), "province": province, "pushed_on": today.isoformat(),
+                               "batch_id": batch_id, "demand_id": demand_id}  # fmt: skip
+    state = {**state, "enterprises": enterprises}
+    return Decision(state, [event], answer(number, state))
+
+
+def answered(
+    current: Aggregate | None, number: str, enterprise: str, province: str, given: PushAnswer,
+    reason: NotInterestedReason | None, note: str | None, *, today: date,
+) -> Decision:  # fmt: skip
+    """An enterprise's answer to a patent pushed or matched to it; interest opens a negotiation."""
+    state, enterprises = _with(current)
+    matched = any(m["enterprise"] == enterprise for m in state["demands"].values())
+    if enterprise not in enterprises and not matched:
+        raise RuleViolation(ReasonCode.NOT_PUSHED, enterprise=enterprise)
+    if given is PushAnswer.DECLINED and reason is None:
+        raise InvalidInput(("declined_reason", "a declined patent needs its reason"))
+    known = enterprises.get(enterprise, {"province": province})
+    events: list[Any] = [PushAnswered(application_number=number, enterprise=enterprise, province=province,
+                                      answer=given, declined_reason=reason if given is PushAnswer.DECLINED else None,
+                                      note=note, answered_on=today)]  # fmt: skip
+    negotiation = known.get("negotiation")
+    if given is PushAnswer.INTERESTED and negotiation is None:
+        events.append(NegotiationOpened(application_number=number, enterprise=enterprise, province=province,
+                                        opened_on=today))  # fmt: skip
+        negotiation = "open"
+    enterprises[enterprise] = {**known, "answer": given.value, "negotiation": negotiation,
+                               "reason": reason.value if reason and given is PushAnswer.DECLINED else None}  # fmt: skip
+    state = {**state, "enterprises": enterprises}
+    return Decision(state, events, {**answer(number, state), "enterprise": enterprise, **enterprises[enterprise]})
+
+
+def end_negotiation(
+    current: Aggregate | None, number: str, enterprise: str, outcome: NegotiationOutcome, reference: str | None,
+    *, today: date,
+) -> Decision:  # fmt: skip
+    """The open negotiation ends in a deal or is abandoned."""
+    state, enterprises = _with(current)
+    known = enterprises.get(enterprise)
+    if known is None or known.get("negotiation") != "open":
+        raise RuleViolation(ReasonCode.NO_NEGOTIATION, enterprise=enterprise)
+    event = NegotiationEnded(application_number=number, enterprise=enterprise, province=known["province"],
+                             outcome=outcome, deal_reference=reference, ended_on=today)  # fmt: skip
+    enterprises[enterprise] = {**known, "negotiation": outcome.value}
+    state = {**state, "enterprises": enterprises}
+    return Decision(state, [event], {**answer(number, state), "enterprise": enterprise, **enterprises[enterprise]})

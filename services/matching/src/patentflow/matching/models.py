@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from patentflow.contracts.events.evaluation_enums import NotInterestedReason
+from patentflow.contracts.events.matching_enums import NegotiationOutcome, PushAnswer, PushFrequency, SessionOutcome
 from patentflow.contracts.identifiers import CreditCode, ProvinceCode
 
 IndustryCode = Annotated[str, StringConstraints(pattern=r"^\d{2,4}$", strip_whitespace=True)]  # GB/T 4754
@@ -43,3 +45,47 @@ class DemandEnd(Closed):
     """End a demand by hand (expiry is the daily check's)."""
 
     ending: Literal["closed", "withdrawn"]
+
+
+class Preferences(Closed):
+    """What an enterprise is pushed, and how often."""
+
+    ipc_fields: list[IpcField] = Field([], max_length=20, description="Only patents in these fields; none: any")
+    regions: list[ProvinceCode] = Field([], max_length=34, description="Only patents of these provinces; none: any")
+    frequency: PushFrequency = PushFrequency.WEEKLY
+    max_per_push: int = Field(20, ge=1, le=100, description="Patents in one push at most")
+
+
+class AnswerCreate(Closed):
+    """An enterprise's answer to a patent pushed or matched to it."""
+
+    enterprise: CreditCode
+    answer: PushAnswer
+    declined_reason: NotInterestedReason | None = Field(None, description="Required when declined")
+    note: str | None = Field(None, max_length=2000)
+
+
+class NegotiationEnd(Closed):
+    """How a negotiation ended."""
+
+    outcome: NegotiationOutcome
+    deal_reference: str | None = Field(None, max_length=100, description="The transfer or licence it led to")
+
+
+class SessionResultIn(Closed):
+    """What came of one patent presented."""
+
+    application_number: str = Field(pattern=r"^(ZL)?\d{8}(\d{4})?\.?[\dX]$")
+    enterprise: CreditCode | None = None
+    outcome: SessionOutcome
+
+
+class SessionCreate(Closed):
+    """A matchmaking session held (路演, 对接会)."""
+
+    province: ProvinceCode
+    title: str = Field(min_length=1, max_length=200)
+    held_on: date
+    participants: list[CreditCode] = Field([], max_length=500)
+    presented: list[str] = Field(min_length=1, max_length=200)
+    results: list[SessionResultIn] = Field([], max_length=500)

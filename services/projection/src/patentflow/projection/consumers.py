@@ -34,7 +34,14 @@ from patentflow.contracts.events.evaluation import (
     ValueAssessed,
 )
 from patentflow.contracts.events.inventory_enums import ReviewState
-from patentflow.contracts.events.matching import MatchFound, MatchWithdrawn
+from patentflow.contracts.events.matching import (
+    MatchFound,
+    MatchWithdrawn,
+    NegotiationEnded,
+    NegotiationOpened,
+    PatentPushed,
+    PushAnswered,
+)
 from patentflow.kit.cloudevents import EventMeta
 from patentflow.kit.decisions import Document
 from patentflow.kit.eventmap import EventMap
@@ -144,6 +151,10 @@ def high_value(event: HighValueFlagsChanged, meta: EventMeta) -> Document:
     """High-value or not, by which categories."""
     holds = sorted(c.value for c, on in event.flags.items() if on)
     return {"$set": {"evaluation.high_value": event.high_value, "evaluation.hv_flags": holds, "updated_at": meta.time}}
+
+
+# The funnel's stages are the query engine's (views of the funnel) and the timeline's.
+PATENTS.ignore(PatentPushed, PushAnswered, NegotiationOpened, NegotiationEnded)
 
 
 @PATENTS.on(MatchFound)

@@ -53,7 +53,14 @@ from patentflow.contracts.events.evaluation import (
     ValueAssessed,
 )
 from patentflow.contracts.events.inventory_enums import ReviewState
-from patentflow.contracts.events.matching import MatchFound, MatchWithdrawn
+from patentflow.contracts.events.matching import (
+    MatchFound,
+    MatchWithdrawn,
+    NegotiationEnded,
+    NegotiationOpened,
+    PatentPushed,
+    PushAnswered,
+)
 from patentflow.kit.cloudevents import EventMeta, ReceivedEvent
 from patentflow.kit.decisions import Document
 from patentflow.kit.eventmap import EventMap
@@ -105,6 +112,10 @@ PARTY_FACTS: tuple[tuple[str, str], ...] = (
     ("ev_intent", "VARCHAR"),
     ("mt_demand", "VARCHAR"),  # a match with this demand …
     ("mt_open", "BOOLEAN"),  # … found (true) or withdrawn (false)
+    ("fn_enterprise", "VARCHAR"),  # the funnel: an enterprise …
+    ("fn_province", "VARCHAR"),  # … of this province …
+    ("fn_stage", "VARCHAR"),  # … reached this stage with the patent: pushed, viewed, interested, declined,
+    ("fn_reason", "VARCHAR"),  # negotiation, deal, abandoned (a decline with its reason)
 )
 FACT_COLUMNS: tuple[tuple[str, str], ...] = PATENT_FACTS + INSTITUTION_FACTS + PARTY_FACTS
 _FACT_NAMES = frozenset(name for name, _ in FACT_COLUMNS)
@@ -280,6 +291,20 @@ def high_value(event: HighValueFlagsChanged, meta: EventMeta) -> Document:
 def matched(event: MatchFound | MatchWithdrawn, meta: EventMeta) -> Document:
     """A match with a demand, open or withdrawn (views count each pair by its latest row)."""
     return {"mt_demand": event.demand_id, "mt_open": isinstance(event, MatchFound)}
+
+
+@FACTS.on(PatentPushed, PushAnswered, NegotiationOpened, NegotiationEnded)
+def funnel(event: PatentPushed | PushAnswered | NegotiationOpened | NegotiationEnded, meta: EventMeta) -> Document:
+    """A stage of the funnel an enterprise reached with the patent."""
+    if isinstance(event, PatentPushed):
+        stage, reason = "pushed", None
+    elif isinstance(event, PushAnswered):
+        stage, reason = event.answer.value, event.declined_reason.value if event.declined_reason else None
+    elif isinstance(event, NegotiationOpened):
+        stage, reason = "negotiation", None
+    else:
+        stage, reason = event.outcome.value, None
+    return {"fn_enterprise": event.enterprise, "fn_province": event.province, "fn_stage": stage, "fn_reason": reason}
 
 
 def ipc_class(symbol: str) -> str:

@@ -530,6 +530,39 @@ def matching_coverage(principal: Principal, filters: Filters, group: str, as_of:
     )
 
 
+FUNNEL_STAGES = ("pushed", "viewed", "interested", "negotiation", "deal")
+
+
+def funnel(principal: Principal, filters: Filters, as_of: date | None) -> Clause:
+    """The match funnel per enterprise province and quarter: the (patent, enterprise) pairs that reached each stage,
+    a stage counted in the quarter of its effective day, on the patents the caller may see."""
+    where = base(principal, filters, as_of, _COVERAGE_COLUMNS)
+    cut = f" AND e.effective <= DATE '{as_of.isoformat()}'" if as_of is not None else ""
+    pair = "e.pid::VARCHAR || ':' || e.fn_enterprise"
+    stages = ", ".join(
+        f"count(DISTINCT {pair}) FILTER (WHERE e.fn_stage = '{stage}') AS {stage}" for stage in FUNNEL_STAGES
+    )
+    return Clause(
+        f"SELECT e.fn_province AS province, strftime(e.effective, '%Y') || '-Q' || quarter(e.effective) AS quarter, "
+        f"{stages}, count(DISTINCT {pair}) FILTER (WHERE e.fn_stage = 'declined') AS declined, "
+        f"max(e.time) AS changed_at FROM events e WHERE e.fn_stage IS NOT NULL{cut} "
+        f"AND e.pid IN (SELECT p.pid {where.sql}) GROUP BY 1, 2 ORDER BY 1, 2",
+        where.params,
+    )
+
+
+def declined_reasons(principal: Principal, filters: Filters, as_of: date | None) -> Clause:
+    """Why enterprises declined pushed patents (what institutions need to improve): pairs by reason."""
+    where = base(principal, filters, as_of, _COVERAGE_COLUMNS)
+    cut = f" AND e.effective <= DATE '{as_of.isoformat()}'" if as_of is not None else ""
+    return Clause(
+        "SELECT coalesce(e.fn_reason, 'unstated') AS reason, count(DISTINCT e.pid::VARCHAR || ':' || e.fn_enterprise) "
+        f"AS declined, max(e.time) AS changed_at FROM events e WHERE e.fn_stage = 'declined'{cut} "
+        f"AND e.pid IN (SELECT p.pid {where.sql}) GROUP BY 1 ORDER BY 2 DESC, 1",
+        where.params,
+    )
+
+
 def grades(principal: Principal, filters: Filters, by: str | None, as_of: date | None) -> Clause:
     """Patents by grade (none: not graded yet), and how many are high-value, optionally by one more dimension."""
     where = base(principal, filters, as_of, _EVALUATION_COLUMNS)

@@ -246,6 +246,20 @@ async def matching_coverage(
     return rows
 
 
+async def funnel(engine: Engine, principal: Principal, filters: Filters, as_of: date | None) -> list[Row]:
+    """The funnel with each stage's conversion from the one before."""
+    rows = await rows_of(engine, queries.funnel(principal, filters, as_of))
+    for row in rows:
+        for before, after in zip(queries.FUNNEL_STAGES, queries.FUNNEL_STAGES[1:], strict=False):
+            row[f"{after}_rate"] = round(row[after] / row[before], 4) if row[before] else None
+    return rows
+
+
+async def declined_reasons(engine: Engine, principal: Principal, filters: Filters, as_of: date | None) -> list[Row]:
+    """Declined pushes by reason."""
+    return await rows_of(engine, queries.declined_reasons(principal, filters, as_of))
+
+
 async def grades(
     engine: Engine, principal: Principal, filters: Filters, by: str | None, as_of: date | None
 ) -> list[Row]:

@@ -149,6 +149,34 @@ async def matching_coverage(
     return _answer(f"matching-coverage-by-{group}", rows, format, day)
 
 
+@router.get(
+    "/funnel",
+    response_model=View,
+    summary="The match funnel (pushed → viewed → interested → negotiation → deal) per province and quarter",
+    responses=RESPONSES,
+)
+async def funnel(
+    principal: CurrentPrincipal, deps: Deps, filters: CommonFilters, as_of: AsOf = None, format: Format = "json"
+) -> Any:
+    allowed(principal, queries.VIEW_ROLES)
+    day = checked_as_of(as_of, deps.clock.today())
+    return _answer("funnel", await views.funnel(deps.engine, principal, filters, day), format, day)
+
+
+@router.get(
+    "/declined-reasons",
+    response_model=View,
+    summary="Why enterprises declined pushed patents, by reason (what institutions need to improve)",
+    responses=RESPONSES,
+)
+async def declined_reasons(
+    principal: CurrentPrincipal, deps: Deps, filters: CommonFilters, as_of: AsOf = None, format: Format = "json"
+) -> Any:
+    allowed(principal, queries.VIEW_ROLES)
+    day = checked_as_of(as_of, deps.clock.today())
+    return _answer("declined-reasons", await views.declined_reasons(deps.engine, principal, filters, day), format, day)
+
+
 @router.get("/grades", response_model=View, summary="Patents by grade, and high-value patents", responses=RESPONSES)
 async def grades(
     principal: CurrentPrincipal,
