@@ -1,7 +1,8 @@
 """Matching through the real inventory, evaluation, matching and projection processes, broker and store: an
 enterprise registered at the evaluation service publishes a demand; a patent then enters the pool and is matched to
-it with its reasons (on Kafka, read with a plain client); the projection's matching coverage and patent view change;
-the patent leaves the pool and the match is withdrawn."""
+it with its reasons (on Kafka, read with a plain client); it is pushed, and the province's push topic holds the
+batch; the enterprise answers interested; the funnel's events are on Kafka and the projection's funnel, matching
+coverage and patent view change; the patent leaves the pool and the match is withdrawn."""
 
 from __future__ import annotations
 
@@ -111,6 +112,37 @@ async def test_a_pooled_patent_is_matched_to_an_open_demand_and_withdrawn_when_i
         return rows["rows"] if rows["rows"] and rows["rows"][0]["matched"] >= 1 else None
 
     assert (await _until(covered, "the matching coverage"))[0]["institution"] == INSTITUTION_B
+
+    pushed = await http.post(f"{matching.url}/enterprises/{firm}/push", headers=as_firm)
+    assert pushed.status_code == 200, pushed.text
+    assert pushed.json()["pushed"] == [number]
+
+    async def on_province_topic() -> list[dict[str, Any]]:
+        records = await read_all(infrastructure.kafka_bootstrap, topics.province_push("110000").name)
+        return [json.loads(r.value) for r in records if r.key == firm.encode()]
+
+    batch = (await _until(on_province_topic, "the push batch on the province's topic"))[0]
+    assert [i["application_number"] for i in batch["items"]] == [number]
+    interested = await http.post(f"{matching.url}/patents/{number}/answers", json={"enterprise": firm,
+                                 "answer": "interested"}, headers=as_firm)  # fmt: skip
+    assert interested.status_code == 200, interested.text
+
+    async def funnel_events() -> list[str] | None:
+        kinds = [kind.rsplit(".", 2)[-2] for kind, _ in await _records(infrastructure, number)]
+        return kinds if "NegotiationOpened" in kinds else None
+
+    kinds = await _until(funnel_events, "the funnel's events on Kafka")
+    assert kinds[:4] == ["MatchFound", "PatentPushed", "PushAnswered", "NegotiationOpened"]
+
+    async def funnel() -> list[dict[str, Any]] | None:
+        rows = (await http.get(f"{projection.url}/views/funnel", params={"institution": INSTITUTION_B},
+                               headers=NATIONAL)).json()["rows"]  # fmt: skip
+        mine = [r for r in rows if r["province"] == "110000" and r["interested"] >= 1]
+        return mine or None
+
+    row = (await _until(funnel, "the projection's funnel"))[0]
+    assert row["pushed"] >= 1
+    assert row["negotiation"] >= 1
 
     left = await http.post(f"{inventory.url}/patents/{number}/withdrawal", json={"reason": "已许可他人"},
                            headers=ADMIN_B)  # fmt: skip

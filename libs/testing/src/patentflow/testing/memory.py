@@ -1,9 +1,9 @@
 """An in-memory stand-in for PyMongo's async client, on mongomock: what services need of a store, in process.
 
 It answers the same queries and updates (filters, ``$set``/``$push``/``$setOnInsert``, upserts, sorts, counts,
-duplicate keys), so in-process tests run the real aggregate store, outbox relay and views. Like FerretDB it refuses a
-stored field name with a dot or a leading ``$`` (a value's own keys written as fields: MongoDB takes them, FerretDB
-answers an error). It is no model of FerretDB's other gaps or of concurrency between processes: those are tested
+duplicate keys), so in-process tests run the real aggregate store, outbox relay and views. Like FerretDB 1.x it refuses
+a stored field name with a dot or a leading ``$`` (a value's own keys written as fields) and an array directly inside
+an array: MongoDB takes both, FerretDB answers an error. It is no model of FerretDB's other gaps or of concurrency between processes: those are tested
 against the real store.
 """
 
@@ -19,7 +19,7 @@ Document = dict[str, Any]
 
 
 def _check_names(value: Any, path: str = "") -> None:
-    """Refuse what FerretDB refuses: a field name holding a dot or starting with ``$``."""
+    """Refuse what FerretDB refuses: a field name holding a dot or starting with ``$``, an array in an array."""
     if isinstance(value, dict):
         for key, inner in value.items():
             if not isinstance(key, str) or "." in key or key.startswith("$"):
@@ -27,6 +27,8 @@ def _check_names(value: Any, path: str = "") -> None:
             _check_names(inner, f"{path}.{key}" if path else key)
     elif isinstance(value, list | tuple):
         for item in value:
+            if isinstance(item, list | tuple):
+                raise WriteError(f"nested arrays are not supported, at {path or 'the document'} (FerretDB)", code=2)
             _check_names(item, path)
 
 

@@ -4,7 +4,7 @@ high-value flags; no I/O.
 The aggregate (``_id`` the application number) holds::
 
     {assigned: [{enterprise, province, by}], enterprise_evaluations: [{enterprise, revision, ...}],   # every revision
-     experts: [{expert_id, by}], expert_reviews: [{expert_id, revision, tree_version, scores: [[id, score]], opinion}],
+     experts: [{expert_id, by}], expert_reviews: [{expert_id, revision, tree_version, scores: [{indicator, score}], opinion}],
      overseas_family: bool | None, assessment: {...} | None, grade: int | None, flags: {...} | None}
 
 The facts of the patent itself (pool, legal status, term, TRL, owner) come from the replica of the inventory's
@@ -147,10 +147,10 @@ def latest_expert_reviews(state: Document) -> dict[str, Document]:
 
 
 def review_read(entry: Document) -> Document:
-    """A stored review with its scores as a mapping again. They are stored as [indicator, score] pairs: indicator
+    """A stored review with its scores as a mapping again. They are stored as {indicator, score} items: indicator
     ids hold dots ("legal.stability"), which no stored field name may (FerretDB refuses them)."""
     scores = entry["scores"]
-    return {**entry, "scores": dict(scores) if isinstance(scores, list) else scores}
+    return {**entry, "scores": {s["indicator"]: s["score"] for s in scores} if isinstance(scores, list) else scores}
 
 
 def indicator_scores(state: Document, facts: PatentFacts, tree: ValueTree, today: date) -> list[IndicatorScore]:
@@ -406,7 +406,7 @@ def review_as_expert(
         opinion=opinion,
     )  # fmt: skip
     entry = reviewed.model_dump(mode="json", exclude={"application_number", "reviewed_by"})
-    entry["scores"] = sorted([indicator, score] for indicator, score in entry["scores"].items())
+    entry["scores"] = [{"indicator": k, "score": v} for k, v in sorted(entry["scores"].items())]
     state = {**state, "expert_reviews": [*state["expert_reviews"], entry]}
     state, revalued = _revalued(state, facts, valuation, reason=ExpertReviewSubmitted.__name__, by=by)
     return Decision(state, [reviewed, feedback, *revalued], {**_answer(number, state), "revision": revision})
