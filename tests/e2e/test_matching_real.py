@@ -137,7 +137,7 @@ async def test_a_pooled_patent_is_matched_to_an_open_demand_and_withdrawn_when_i
     async def funnel() -> list[dict[str, Any]] | None:
         rows = (await http.get(f"{projection.url}/views/funnel", params={"institution": INSTITUTION_B},
                                headers=NATIONAL)).json()["rows"]  # fmt: skip
-        mine = [r for r in rows if r["province"] == "110000" and r["interested"] >= 1]
+        mine = [r for r in rows if r["enterprise_province"] == "110000" and r["interested"] >= 1]
         return mine or None
 
     row = (await _until(funnel, "the projection's funnel"))[0]

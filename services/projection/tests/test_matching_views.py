@@ -179,10 +179,10 @@ async def test_the_funnel_counts_pairs_per_stage_province_and_quarter_with_rates
     zero = {"pushed": 0, "viewed": 0, "interested": 0, "negotiation": 0, "deal": 0, "declined": 0}
     rates = {"viewed_rate": None, "interested_rate": None, "negotiation_rate": None, "deal_rate": None}
     assert rows == [
-        {"province": "110000", "quarter": "2024-Q2", **zero, "pushed": 1, "declined": 1, **rates, "viewed_rate": 0.0},
-        {"province": "430000", "quarter": "2024-Q2", **zero, "pushed": 2, "viewed": 1, **rates, "viewed_rate": 0.5,
+        {"enterprise_province": "110000", "quarter": "2024-Q2", **zero, "pushed": 1, "declined": 1, **rates, "viewed_rate": 0.0},
+        {"enterprise_province": "430000", "quarter": "2024-Q2", **zero, "pushed": 2, "viewed": 1, **rates, "viewed_rate": 0.5,
          "interested_rate": 0.0},
-        {"province": "430000", "quarter": "2024-Q3", **zero, "viewed": 1, "interested": 1, "negotiation": 1, "deal": 1,
+        {"enterprise_province": "430000", "quarter": "2024-Q3", **zero, "viewed": 1, "interested": 1, "negotiation": 1, "deal": 1,
          **rates, "negotiation_rate": 1.0, "deal_rate": 1.0, "interested_rate": 1.0},
     ]  # fmt: skip
     assert reasons == [{"reason": "price", "declined": 1}]
@@ -193,6 +193,6 @@ async def test_the_funnel_counts_pairs_per_stage_province_and_quarter_with_rates
             await other.apply(batch)
         assert await figures(other) == (rows, reasons)
     early, _ = await figures(engine, date(2024, 6, 30))
-    assert [(r["province"], r["quarter"], r["pushed"], r["declined"]) for r in early] == [
+    assert [(r["enterprise_province"], r["quarter"], r["pushed"], r["declined"]) for r in early] == [
         ("110000", "2024-Q2", 1, 1), ("430000", "2024-Q2", 2, 0)
     ]  # fmt: skip

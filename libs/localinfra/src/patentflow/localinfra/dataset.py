@@ -321,9 +321,10 @@ def _review(http: httpx.Client, dataset: Dataset, token: Token, share: float) ->
         for row in rows(dataset, inst, index):
             number = row["application_number"]
             if row.get("trl") and row["grant_date"] and rng.random() < share:
-                for step in ("submission", "school-approval", "institution-approval"):
-                    _post(http, f"/patents/{number}/{step}", {}, admin, f"dataset-{number}-{step}")
-                pooled.append((number, inst.credit_code, inst.province))
+                steps = ("submission", "school-approval", "institution-approval")
+                answers = [_post(http, f"/patents/{number}/{s}", {}, admin, f"dataset-{number}-{s}") for s in steps]
+                if all(a.status_code in (200, 201) for a in answers):  # not one refused (a patent past its term)
+                    pooled.append((number, inst.credit_code, inst.province))
             elif row["grant_date"] and rng.random() < share / 4:
                 body = {"status": "terminated", "effective_date": _lapse_day(row), "reason": "未缴年费"}
                 _post(http, f"/patents/{number}/legal-status", body, admin, f"dataset-{number}-lapse")

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from patentflow.contracts.identifiers import credit_code_check_char
+from patentflow.localinfra.dataset import PROVINCES
 from patentflow.localinfra.vocabulary import FIELDS, demand_text
 
 Token = Callable[..., str]
@@ -111,7 +112,8 @@ def _base(http: httpx.Client, province: str, host: str, industry: str, token: To
     institutions: filed, its self-evaluation of this year in, a navigation result pushed to the industry's enterprises."""
     office = {"Authorization": f"Bearer {token('province_office', province=province)}"}
     as_host = {"Authorization": f"Bearer {token('institution_admin', institution=host)}"}
-    body = {"name": f"{province}产业专利导航服务基地", "province": province, "industry": industry,
+    name = next((short for code, short, _ in PROVINCES if code == province), province)
+    body = {"name": f"{name}产业专利导航服务基地", "province": province, "industry": industry,
             "host_name": f"导航服务基地建设主体{province[:2]}", "host_credit_code": host}  # fmt: skip
     filed = _post(http, "/bases", body, office, f"demo-base-{province}-{industry}").json()
     base_id = filed.get("base_id") or f"{province}-{industry}"

@@ -114,7 +114,8 @@ async def end_demand(deps: MatchingDeps, actor: Actor, demand_id: str, ending: D
         missing=NO_DEMAND,
     )
     await withdraw_demand(deps, demand_id)
-    return outcome.response
+    after = await deps.demands.get(demand_id)
+    return demands.answer(demand_id, after.version, after.state) if after else outcome.response
 
 
 async def withdraw_demand(deps: MatchingDeps, demand_id: str) -> int:

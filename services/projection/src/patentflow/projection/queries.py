@@ -535,7 +535,8 @@ FUNNEL_STAGES = ("pushed", "viewed", "interested", "negotiation", "deal")
 
 def funnel(principal: Principal, filters: Filters, as_of: date | None) -> Clause:
     """The match funnel per enterprise province and quarter: the (patent, enterprise) pairs that reached each stage,
-    a stage counted in the quarter of its effective day, on the patents the caller may see."""
+    a stage counted in the quarter of its effective day, on the patents the caller may see (a province's office: its
+    own patents, whichever province's enterprises took them up)."""
     where = base(principal, filters, as_of, _COVERAGE_COLUMNS)
     cut = f" AND e.effective <= DATE '{as_of.isoformat()}'" if as_of is not None else ""
     pair = "e.pid::VARCHAR || ':' || e.fn_enterprise"
@@ -543,7 +544,8 @@ def funnel(principal: Principal, filters: Filters, as_of: date | None) -> Clause
         f"count(DISTINCT {pair}) FILTER (WHERE e.fn_stage = '{stage}') AS {stage}" for stage in FUNNEL_STAGES
     )
     return Clause(
-        f"SELECT e.fn_province AS province, strftime(e.effective, '%Y') || '-Q' || quarter(e.effective) AS quarter, "
+        "SELECT e.fn_province AS enterprise_province, "
+        "strftime(e.effective, '%Y') || '-Q' || quarter(e.effective) AS quarter, "
         f"{stages}, count(DISTINCT {pair}) FILTER (WHERE e.fn_stage = 'declined') AS declined, "
         f"max(e.time) AS changed_at FROM events e WHERE e.fn_stage IS NOT NULL{cut} "
         f"AND e.pid IN (SELECT p.pid {where.sql}) GROUP BY 1, 2 ORDER BY 1, 2",
