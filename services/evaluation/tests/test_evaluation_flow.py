@@ -243,6 +243,9 @@ async def test_registry_rules(service: InProcess) -> None:
     bad = {**enterprise_body(other, "430000"), "credit_code": other[:-1] + ("0" if other[-1] != "0" else "1")}
     body = await refused(service, "/enterprises", bad, HUNAN_OFFICE, 422)
     assert body[0]["loc"][-1] == "credit_code"
+    no_such = {**enterprise_body(other, "430000"), "industry_codes": ["C6511"]}  # division 65 is in section I
+    body = await refused(service, "/enterprises", no_such, HUNAN_OFFICE, 422)
+    assert body[0]["loc"][-2:] == ["industry_codes", 0]
     # An enterprise is read by itself and its office only.
     assert (await service.http.get(f"/enterprises/{HUNAN_FIRM}", headers=firm(HUNAN_FIRM))).status_code == 200
     assert (await service.http.get(f"/enterprises/{HUNAN_FIRM}", headers=firm(HUNAN_FIRM_2))).status_code == 404

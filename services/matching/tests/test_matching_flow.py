@@ -159,6 +159,7 @@ async def test_an_ended_or_expired_demand_withdraws_its_matches(service: tuple[I
     [
         ({"ipc_fields": ["电池"]}, "ipc_fields"),
         ({"trl_min": 10}, "trl_min"),
+        ({"industry_codes": ["98"]}, "industry_codes"),  # GB/T 4754-2017 has no division 98
         ({"deadline": "2026-11-30"}, "deadline"),
         ({"budget_min_yuan": "500000", "budget_max_yuan": "100000"}, "budget_max_yuan"),
         ({"colour": "blue"}, "colour"),

@@ -17,11 +17,9 @@ from patentflow.contracts.events.evaluation_enums import (
     Prospect,
 )
 from patentflow.contracts.identifiers import CreditCode, ProvinceCode
+from patentflow.contracts.industries import IndustryCode
 from patentflow.evaluation.evaluations import EnterpriseAnswer
 
-IndustryCode = Annotated[
-    str, StringConstraints(pattern=r"^\d{2,4}$", strip_whitespace=True)
-]  # GB/T 4754 division..class
 IpcField = Annotated[
     str, StringConstraints(pattern=r"^[A-H]\d{2}[A-Z](\s?\d{1,4}/\d{2,6})?$", strip_whitespace=True, to_upper=True)
 ]

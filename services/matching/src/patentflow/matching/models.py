@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from patentflow.contracts.events.evaluation_enums import NotInterestedReason
 from patentflow.contracts.events.matching_enums import NegotiationOutcome, PushAnswer, PushFrequency, SessionOutcome
 from patentflow.contracts.identifiers import CreditCode, ProvinceCode
+from patentflow.contracts.industries import IndustryCode
 
-IndustryCode = Annotated[str, StringConstraints(pattern=r"^\d{2,4}$", strip_whitespace=True)]  # GB/T 4754
 IpcField = Annotated[  # a subclass (H01M), a main group (H01M 4) or a subgroup (H01M 4/525)
     str, StringConstraints(pattern=r"^[A-H]\d{2}[A-Z](\s?\d{1,4}(/\d{2,6})?)?$", strip_whitespace=True, to_upper=True)
 ]
