@@ -144,6 +144,10 @@ async def test_a_matchmaking_session_is_recorded_by_its_office(service: tuple[In
     assert (await running_service.http.post("/sessions", json=body, headers=firm(FIRM))).status_code == 403
     stray = {**body, "results": [{"application_number": number(2019, 605), "outcome": "signed"}]}
     assert (await running_service.http.post("/sessions", json=stray, headers=HUNAN_OFFICE)).status_code == 422
+    no_number = {**body, "presented": ["not-a-number"]}
+    refused = await running_service.http.post("/sessions", json=no_number, headers=HUNAN_OFFICE)
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"][1] == "presented"
     held = await running_service.http.post("/sessions", json=body, headers=HUNAN_OFFICE)
     assert held.status_code == 201, held.text
     await running_service.settled()

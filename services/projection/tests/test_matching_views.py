@@ -95,15 +95,17 @@ async def test_both_matches_withdrawn_leave_the_patent_unmatched() -> None:
 
 
 @contextlib.asynccontextmanager
-async def loaded() -> AsyncIterator[InProcess]:
+async def loaded(funnel: bool = False) -> AsyncIterator[InProcess]:
     settings = settings_for(Settings, engine_dir=None)
     async with running(create_app(settings, runtime=MemoryRuntime(settings))) as service:
         for event, sequence, when, event_id in [*published(), *matching_history()]:
             await service.publish(event, sequence=sequence, time=when, event_id=event_id)
+        for event, sequence, when, event_id in _funnel_events() if funnel else []:
+            await service.publish(event, sequence=sequence, time=when, event_id=event_id)
 
         async def all_there() -> bool:
             doc = await service.app.state.deps.patents.get(P1)
-            return bool(doc and doc.get("seq", {}).get("matching") == 3)
+            return bool(doc and doc.get("seq", {}).get("matching") == (10 if funnel else 3))
 
         await eventually(all_there, what="the matching events in the patent view")
         yield service
@@ -113,7 +115,7 @@ async def test_the_patent_view_counts_open_matches_and_the_timeline_hides_anothe
     async with loaded() as service:
         national = auth(Role.NATIONAL_ADMIN)
         view = (await service.http.get(f"/patents/{P1}", headers=national)).json()
-        assert view["matching"] == {"open_matches": 1, "best_score": 0.8}
+        assert view["matching"] == {"open_matches": 1, "best_score": 0.8, "pushed": 0, "answers": {}}
 
         async def timeline(headers: dict[str, str]) -> list[dict[str, Any]]:
             answer = await service.http.get(f"/patents/{P1}/timeline", headers=headers)
@@ -130,15 +132,20 @@ async def test_the_patent_view_counts_open_matches_and_the_timeline_hides_anothe
 
 
 def funnel_history() -> list[ReceivedEvent]:
+    """The funnel's events as the engine receives them."""
+    return [received(e, s, time=t, event_id=i) for e, s, t, i in _funnel_events()]
+
+
+def _funnel_events() -> list[tuple[DomainEvent, int, datetime, str]]:
     """P1 pushed to F1 (Hunan) and F2 (Beijing) in Q2 2024; F1 views it, is interested, negotiates and signs in Q3;
     F2 declines it (price); P2 pushed to F1, viewed twice (counted once)."""
-    out: list[ReceivedEvent] = []
+    out: list[tuple[DomainEvent, int, datetime, str]] = []
     seq: dict[str, int] = {P1: 3, P2: 0}  # P1's first three are the matches above
 
     def add(event: DomainEvent, day: date) -> None:
         subject = event.subject()
         seq[subject] += 1
-        out.append(received(event, seq[subject], time=at(day), event_id=f"fn-{subject}-{seq[subject]}"))
+        out.append((event, seq[subject], at(day), f"fn-{subject}-{seq[subject]}"))
 
     for n, firm, province in ((P1, F1, "430000"), (P1, F2, "110000"), (P2, F1, "430000")):
         add(PatentPushed(application_number=n, enterprise=firm, province=province, batch_id="b1",
@@ -196,3 +203,11 @@ async def test_the_funnel_counts_pairs_per_stage_province_and_quarter_with_rates
     assert [(r["enterprise_province"], r["quarter"], r["pushed"], r["declined"]) for r in early] == [
         ("110000", "2024-Q2", 1, 1), ("430000", "2024-Q2", 2, 0)
     ]  # fmt: skip
+
+
+async def test_the_patent_view_counts_pushes_and_answers_without_naming_an_enterprise() -> None:
+    async with loaded(funnel=True) as service:
+        view = (await service.http.get(f"/patents/{P1}", headers=auth(Role.ENTERPRISE, enterprise=F1))).json()
+        assert view["matching"] == {
+            "open_matches": 1, "best_score": 0.8, "pushed": 2, "answers": {"declined": 1, "interested": 1}
+        }  # fmt: skip

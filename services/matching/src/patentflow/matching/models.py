@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from patentflow.contracts.events.evaluation_enums import NotInterestedReason
 from patentflow.contracts.events.matching_enums import NegotiationOutcome, PushAnswer, PushFrequency, SessionOutcome
-from patentflow.contracts.identifiers import CreditCode, ProvinceCode
+from patentflow.contracts.identifiers import ApplicationNumber, CreditCode, ProvinceCode
 from patentflow.contracts.industries import IndustryCode
 
 IpcField = Annotated[  # a subclass (H01M), a main group (H01M 4) or a subgroup (H01M 4/525)
@@ -75,7 +75,7 @@ class NegotiationEnd(Closed):
 class SessionResultIn(Closed):
     """What came of one patent presented."""
 
-    application_number: str = Field(pattern=r"^(ZL)?\d{8}(\d{4})?\.?[\dX]$")
+    application_number: ApplicationNumber
     enterprise: CreditCode | None = None
     outcome: SessionOutcome
 
@@ -87,5 +87,5 @@ class SessionCreate(Closed):
     title: str = Field(min_length=1, max_length=200)
     held_on: date
     participants: list[CreditCode] = Field([], max_length=500)
-    presented: list[str] = Field(min_length=1, max_length=200)
+    presented: list[ApplicationNumber] = Field(min_length=1, max_length=200)
     results: list[SessionResultIn] = Field([], max_length=500)

@@ -49,7 +49,7 @@ class PatentRead(BaseModel):
         None, description="Counts of the enterprises' latest answers by prospect and intent, experts, grade, flags"
     )
     matching: dict[str, Any] | None = Field(
-        None, description="Open matches with enterprises' demands: how many, and the best score"
+        None, description="Open matches with enterprises' demands (how many, the best score), pushes, answers by kind"
     )
     sequences: dict[str, int]
 
@@ -108,11 +108,16 @@ def _read(doc: Document) -> PatentRead:
 
 
 def _matching(stored: Document | None) -> Document | None:
-    # Counts only, like the answers: which enterprise's demand it matched is the matching service's to tell.
-    scores = list(((stored or {}).get("open") or {}).values())
+    # Counts only, like the evaluations' answers: which enterprise it matched, was pushed to or answered is for the
+    # matching service to tell those who may know.
     if stored is None:
         return None
-    return {"open_matches": len(scores), "best_score": max(scores, default=None)}
+    scores = list((stored.get("open") or {}).values())
+    answers: dict[str, int] = {}
+    for given in (stored.get("answers") or {}).values():
+        answers[given] = answers.get(given, 0) + 1
+    return {"open_matches": len(scores), "best_score": max(scores, default=None),
+            "pushed": len(stored.get("pushed") or {}), "answers": dict(sorted(answers.items()))}  # fmt: skip
 
 
 def _evaluation(stored: Document | None) -> Document | None:

@@ -153,8 +153,20 @@ def high_value(event: HighValueFlagsChanged, meta: EventMeta) -> Document:
     return {"$set": {"evaluation.high_value": event.high_value, "evaluation.hv_flags": holds, "updated_at": meta.time}}
 
 
-# The funnel's stages are the query engine's (views of the funnel) and the timeline's.
-PATENTS.ignore(PatentPushed, PushAnswered, NegotiationOpened, NegotiationEnded)
+# Negotiations are the funnel's (the query engine) and the timeline's; the view counts pushes and answers.
+PATENTS.ignore(NegotiationOpened, NegotiationEnded)
+
+
+@PATENTS.on(PatentPushed)
+def pushed(event: PatentPushed, meta: EventMeta) -> Document:
+    """Pushed to an enterprise (its credit code: letters and digits, a safe key)."""
+    return {"$set": {f"matching.pushed.{event.enterprise}": event.pushed_on.isoformat(), "updated_at": meta.time}}
+
+
+@PATENTS.on(PushAnswered)
+def answered(event: PushAnswered, meta: EventMeta) -> Document:
+    """The enterprise's latest answer; the read API shows counts only."""
+    return {"$set": {f"matching.answers.{event.enterprise}": event.answer.value, "updated_at": meta.time}}
 
 
 @PATENTS.on(MatchFound)
