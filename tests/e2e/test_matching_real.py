@@ -75,7 +75,7 @@ async def test_a_pooled_patent_is_matched_to_an_open_demand_and_withdrawn_when_i
         assert answer.status_code == 201, answer.text
         return dict(answer.json())
 
-    demand_id = (await _until(published, "the demand published"))["demand_id"]
+    demand_id = (await _until(published, "the demand published", timeout=180))["demand_id"]
 
     number = new_number()
     body = {**patent_body(number, INSTITUTION_B), "title": TITLE, "abstract": ABSTRACT}
@@ -90,7 +90,8 @@ async def test_a_pooled_patent_is_matched_to_an_open_demand_and_withdrawn_when_i
     async def found() -> list[dict[str, Any]]:
         return [data for kind, data in await _records(infrastructure, number) if "MatchFound" in kind]
 
-    match = (await _until(found, "MatchFound on Kafka"))[0]
+    # The first wait is long: a matching service started for this test reads the whole patents topic first.
+    match = (await _until(found, "MatchFound on Kafka", timeout=180))[0]
     assert match["demand_id"] == demand_id
     assert match["trigger"] == "pooled"
     assert match["reasons"]["ipc_level"] == "main_group"

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from patentflow.contracts.events import LegalStatusChanged, WithdrawnFromPool
+from patentflow.contracts.events import (
+    EnteredConversionPool,
+    InventoryRecordFilled,
+    LegalStatusChanged,
+    PatentRecordCorrected,
+    WithdrawnFromPool,
+)
 from patentflow.kit.cloudevents import ReceivedEvent
 from patentflow.kit.consumer import ConsumerSpec
 from patentflow.matching import pool
@@ -22,6 +28,10 @@ from patentflow.matching.handlers import match_pooled, withdraw_patent
 
 # Events after which a patent out of the engine may still have open matches (a crash between the index and the store).
 _LEAVING = frozenset({WithdrawnFromPool.event_type, LegalStatusChanged.event_type})
+# Events that may put a patent into the engine's pool or change what it indexes; the others (a patent recorded,
+# its review steps) leave a patent out of the pool as it was, so a bulk import costs no lookups here.
+_MAY_CHANGE = _LEAVING | {EnteredConversionPool.event_type, InventoryRecordFilled.event_type,
+                          PatentRecordCorrected.event_type}  # fmt: skip
 
 
 class Reactions:
@@ -37,12 +47,20 @@ class Reactions:
     async def apply(self, event: ReceivedEvent) -> None:
         """One event: the replica, then the engine and the matches."""
         await self.deps.patents.apply(event)
-        await self.sync([event.meta.subject], leaving={event.meta.subject} if event.meta.type in _LEAVING else set())
+        if event.meta.type in _MAY_CHANGE or self.deps.engine.has_patent(event.meta.subject):
+            leaving = {event.meta.subject} if event.meta.type in _LEAVING else set()
+            await self.sync([event.meta.subject], leaving=leaving)
 
     async def apply_batch(self, groups: Sequence[Sequence[ReceivedEvent]]) -> set[str]:
         """Whole runs: the replica in one write per patent, then each changed patent once."""
         applied = await self.deps.patents.apply_batch(groups)
-        taken = [events for events in groups if events[0].meta.subject in applied]
+        engine = self.deps.engine
+        taken = [
+            events
+            for events in groups
+            if events[0].meta.subject in applied
+            and (engine.has_patent(events[0].meta.subject) or any(e.meta.type in _MAY_CHANGE for e in events))
+        ]
         leaving = {events[0].meta.subject for events in taken if any(e.meta.type in _LEAVING for e in events)}
         await self.sync([events[0].meta.subject for events in taken], leaving=leaving)
         return applied
