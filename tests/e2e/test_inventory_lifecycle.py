@@ -166,7 +166,7 @@ async def test_registry_refusals_and_coverage(
 
     [row] = await _until_rows(http, coverage, by_institution, ADMIN_A, institutions(INSTITUTION_A))
     assert row["institution"] == INSTITUTION_A
-    assert row["pilot"] is True
+    assert row["institution_type"] == "pilot"
     assert row["stock_valid"] >= 1
     assert 0 <= row["coverage"] <= 1
     rows_b = await _until_rows(http, coverage, by_institution, province_b, institutions(INSTITUTION_B))

@@ -73,12 +73,17 @@ async def test_national_admins_and_the_province_office_register_institutions() -
         assert bad.status_code == 422
         assert bad.json()["detail"][0]["loc"] == ["body", "credit_code"]
         national = await service.http.post(
-            "/institutions", json={**NEW, "credit_code": UNKNOWN, "province": "110000"}, headers=NATIONAL
+            "/institutions",
+            json={**NEW, "credit_code": UNKNOWN, "province": "110000", "demonstration": True},
+            headers=NATIONAL,
         )
         assert national.status_code == 201, national.text
+        assert national.json()["institution"]["demonstration"] is True
         events = await published(service, InstitutionRegistered, 4)
         assert [e.credit_code for e in events] == [A, B, C, UNKNOWN]
         assert events[2].registered_by == "province_office:430000"
+        # A demonstration institution (示范) is told apart from a pilot one (试点) on the event the read side reads.
+        assert [(e.pilot, e.demonstration) for e in events[2:]] == [(False, False), (False, True)]
 
 
 async def test_an_institution_is_seen_by_itself_its_province_and_its_ministry() -> None:

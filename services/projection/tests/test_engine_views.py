@@ -21,6 +21,8 @@ from .history import NOW, cut, history, shuffled_with_repeats
 
 NATIONAL = Principal(sub="n", role=Role.NATIONAL_ADMIN, scope=Scope())
 TARGETS = load_targets()
+METRICS = ["recorded", "inventoried", "pooled", "withdrawn"]
+YEARS = (date(2024, 1, 1), date(2025, 12, 31))
 KNOWN = {"PatentRecorded", "InventoryRecordFilled", "EnteredConversionPool", "WithdrawnFromPool", "StateFundedNonUseFlagged"}  # fmt: skip
 
 
@@ -33,8 +35,8 @@ async def engine_of(batches: list[list[Any]]) -> Engine:
 
 
 async def every_view(engine: Engine, as_of: date | None, today: date = NOW) -> dict[str, Any]:
-    """Every view's answer for the national administrator, changed_at left out (it is the time of the newest event);
-    the quarterly figures only for the current state (they count events by their own effective days)."""
+    """Every view's answer for the national administrator, changed_at left out (it is the time of the newest event),
+    the quarterly figures and targets too (they count events by their own effective days)."""
     f = Filters()
     out: dict[str, Any] = {
         "coverage_institution": await views.coverage(engine, TARGETS, NATIONAL, f, "institution", as_of, today),
@@ -45,12 +47,10 @@ async def every_view(engine: Engine, as_of: date | None, today: date = NOW) -> d
         "five_year": (await views.five_year(engine, NATIONAL, f, as_of, 100, 0))[0],
         "facet_review": await views.rows_of(engine, queries.facet(NATIONAL, f, "review_state", as_of)),
         "listing": (await views.listing(engine, queries.page(NATIONAL, f, limit=100, as_of=as_of), 100))[0],
+        "quarterly": await views.quarterly(engine, TARGETS, KNOWN, NATIONAL, f, METRICS, *YEARS, as_of),
     }
-    if as_of is None and today == NOW:
-        out["quarterly"] = await views.quarterly(
-            engine, TARGETS, KNOWN, NATIONAL, f, ["recorded", "inventoried", "pooled", "withdrawn"],
-            date(2024, 1, 1), date(2025, 12, 31),
-        )  # fmt: skip
+    if as_of is not None:
+        out["quarterly"]["as_of"] = None  # the day asked for, absent from a replay asked for now
     return _without_changed_at(out)
 
 
@@ -72,7 +72,7 @@ async def test_the_figures_of_a_known_history_are_exact() -> None:
     institutions = _by(now["coverage_institution"], "name")
     pilot, other = institutions["示范理工大学"], institutions["湖南示范大学"]
     assert (pilot["stock_valid"], pilot["inventoried"], pilot["pooled"], pilot["recorded"]) == (3, 3, 2, 3)
-    assert (pilot["pilot"], pilot["ministry"], pilot["coverage"]) == (True, "MoE", 1.0)
+    assert (pilot["institution_type"], pilot["ministry"], pilot["coverage"]) == ("pilot", "MoE", 1.0)
     assert (pilot["target_2024-06-30"], pilot["status_2024-06-30"]) == (1.0, "met")
     # B: one patent lapsed (not stock), one not granted (not stock), one inventoried then withdrawn from the pool.
     assert (other["stock_valid"], other["inventoried"], other["pooled"], other["recorded"]) == (1, 1, 0, 3)
@@ -80,6 +80,10 @@ async def test_the_figures_of_a_known_history_are_exact() -> None:
     provinces = _by(now["coverage_province"], "province")
     assert (provinces["110000"]["institutions"], provinces["110000"]["stock_valid"]) == (1, 3)
     assert (provinces["430000"]["stock_valid"], provinces["430000"]["coverage"]) == (1, 1.0)
+    # A province is judged by its institutions: met once every one of them with stock has.
+    beijing = provinces["110000"]
+    assert (beijing["institutions_met_2024-06-30"], beijing["institutions_judged_2024-06-30"]) == (1, 1)
+    assert (beijing["status_2024-06-30"], provinces["430000"]["status_2024-12-31"]) == ("met", "met")
     assert {r["sei"]: r["patents"] for r in now["pool_sei"]} == {"新一代信息技术产业": 1, "新能源汽车产业": 1}
     assert {(r["trl"], r["intent"]): r["patents"] for r in now["pool_trl_intent"]} == {
         (4, "licence_ordinary"): 1,
@@ -124,6 +128,12 @@ async def test_as_of_a_past_day_counts_what_held_then_late_events_in_their_perio
     # On 2024-06-30 B's patent 12 was still in force (its lapse holds from 2024-11-01) and nothing was inventoried.
     assert (other["stock_valid"], other["inventoried"], other["coverage"]) == (2, 0, 0.0)
     assert (other["status_2024-06-30"], other["status_2024-12-31"]) == ("missed", "pending")
+    hunan = _by(june["coverage_province"], "province")["430000"]
+    assert (hunan["institutions_met_2024-06-30"], hunan["status_2024-06-30"]) == (0, "missed")
+    # As of 30 June the quarterly figures hold only what was effective by then: nothing inventoried in Q3 yet.
+    figures = {(f["metric"], f["quarter"]): f["actual"] for f in june["quarterly"]["figures"] if f["actual"]}
+    assert ("inventoried", "2024Q3") not in figures
+    assert figures[("inventoried", "2024Q2")] == 3
     year_end = await every_view(engine, date(2024, 12, 31))
     other = _by(year_end["coverage_institution"], "name")["湖南示范大学"]
     assert (other["stock_valid"], other["inventoried"], other["pooled"]) == (1, 1, 1)
@@ -237,4 +247,38 @@ async def test_an_engine_file_of_other_columns_starts_afresh_with_a_new_group(tm
     assert engine.group != "engine-old"  # a new group reads every partition from the beginning
     await engine.apply(history())
     assert await engine.count_events() == len(history())
+    await engine.close()
+
+
+async def test_pilot_demonstration_and_other_institutions_are_told_apart_and_judged() -> None:
+    from patentflow.contracts.events import InstitutionRegistered, PatentRecorded
+    from patentflow.contracts.events.common import Owner
+    from patentflow.contracts.identifiers import credit_code_check_char
+    from patentflow.testing.events import received
+
+    from .history import A, at, patent
+
+    c = "12320000466000017" + credit_code_check_char("12320000466000017")
+    registered = InstitutionRegistered(credit_code=c, name="江苏示范研究院", kind="research_institute",  # type: ignore[arg-type]
+                                       province="320000", demonstration=True, registered_by="national")  # fmt: skip
+    recorded = patent(31, A).model_dump() | {"owner": Owner(credit_code=c, name="江苏示范研究院", province="320000")}
+    extra = [
+        received(registered, 1, time=at(date(2024, 1, 10)), event_id="c-1"),
+        received(PatentRecorded.model_validate(recorded), 1, time=at(date(2024, 1, 11)), event_id="c-2"),
+    ]
+    engine = await engine_of([history() + extra])
+    rows = await views.coverage(engine, TARGETS, NATIONAL, Filters(), "institution", None, NOW)
+    kinds = {r["name"]: (r["institution_type"], r["target_2024-06-30"], r["status_2024-06-30"]) for r in rows}
+    # The demonstration institute inventoried none of its one patent: judged as the pilots are, by 100 %.
+    assert kinds == {"示范理工大学": ("pilot", 1.0, "met"), "湖南示范大学": ("other", 0.3, "met"),
+                     "江苏示范研究院": ("demonstration", 1.0, "missed")}  # fmt: skip
+    for kind, names in (
+        ("demonstration", ["江苏示范研究院"]),
+        ("pilot", ["示范理工大学"]),
+        ("other", ["湖南示范大学"]),
+    ):
+        only = await views.coverage(engine, TARGETS, NATIONAL, Filters(institution_type=kind), "institution", None, NOW)
+        assert [r["name"] for r in only] == names
+    facet = await views.rows_of(engine, queries.facet(NATIONAL, Filters(), "institution_type", None))
+    assert {r["value"]: r["patents"] for r in facet} == {"pilot": 3, "other": 3, "demonstration": 1}
     await engine.close()

@@ -41,16 +41,40 @@ CALLERS: dict[str, tuple[dict[str, str], list[str], list[str] | None, bool]] = {
 }
 
 
+# The views of the evaluation and matching services' figures: (path, params, the figure summed over the rows and
+# what it is per pool patent of institution A in the caller's scope: P1 is matched, pushed to two enterprises,
+# declined by one, evaluated by two (one answer each counted), graded; P2 pushed to one enterprise, graded).
+NEWER_VIEWS = ["/views/matching-coverage", "/views/funnel", "/views/declined-reasons", "/views/evaluation-coverage",
+               "/views/grades", "/views/evaluation-answers"]  # fmt: skip
+NEWER_FIGURES: list[tuple[str, dict[str, str], str, dict[str, int]]] = [
+    ("/views/matching-coverage", {"group": "institution"}, "matched", {POOLED[0]: 1, POOLED[1]: 0}),
+    ("/views/funnel", {}, "pushed", {POOLED[0]: 2, POOLED[1]: 1}),
+    ("/views/declined-reasons", {}, "declined", {POOLED[0]: 1, POOLED[1]: 0}),
+    ("/views/evaluation-coverage", {"group": "institution"}, "enterprise_evaluated", {POOLED[0]: 1, POOLED[1]: 0}),
+    ("/views/grades", {}, "patents", {POOLED[0]: 1, POOLED[1]: 1}),
+    ("/views/evaluation-answers", {"by": "intent"}, "answers", {POOLED[0]: 2, POOLED[1]: 0}),
+]
+
+
+def every_service_events() -> list[tuple[Any, int, Any, str]]:
+    """The inventory's history with the matching and evaluation services' events about A's pool patents."""
+    from .test_evaluation_views import evaluation_history
+    from .test_matching_views import _funnel_events, matching_history
+
+    return published() + matching_history() + _funnel_events() + evaluation_history()
+
+
 @contextlib.asynccontextmanager
-async def loaded(**overrides: Any) -> AsyncIterator[InProcess]:
+async def loaded(*, events: Any = published, **overrides: Any) -> AsyncIterator[InProcess]:
     settings = settings_for(Settings, engine_dir=None, **overrides)
+    history = events()
     async with running(create_app(settings, runtime=MemoryRuntime(settings))) as service:
-        for event, sequence, when, event_id in published():
+        for event, sequence, when, event_id in history:
             await service.publish(event, sequence=sequence, time=when, event_id=event_id)
 
         async def all_there() -> bool:
-            _, rows = await service.app.state.deps.engine.query("SELECT count(*) FROM events")
-            return int(rows[0][0]) == len(published())
+            _, rows = await service.app.state.deps.engine.query("SELECT count(DISTINCT id) FROM events")
+            return int(rows[0][0]) == len(history)
 
         await eventually(all_there, what="every event in the engine")
         yield service
@@ -113,10 +137,38 @@ async def test_each_role_sees_monitoring_figures_of_its_scope_only(service: InPr
         assert sum(r["patents"] for r in pool.json()["rows"]) == len([n for n in POOLED if n in expected])
 
 
+@pytest.fixture(scope="module")
+async def every_service() -> AsyncIterator[InProcess]:
+    async with loaded(events=every_service_events, read_rate_per_second=10_000, read_burst=10_000) as running_service:
+        yield running_service
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
+async def test_each_role_sees_evaluation_and_matching_figures_of_its_scope_only(
+    every_service: InProcess, caller: str
+) -> None:
+    token, expected, provinces, _ = CALLERS[caller]
+    for path, params, figure, per_patent in NEWER_FIGURES:
+        for as_of in (None, "2026-11-30"):
+            asked = {**params, **({"as_of": as_of} if as_of else {})}
+            answer = await every_service.http.get(path, params=asked, headers=token)
+            if provinces is None:  # no monitoring views for this role: refused, naming nothing
+                assert answer.status_code == 403, (caller, path, answer.text)
+                continue
+            assert answer.status_code == 200, (caller, path, answer.text)
+            total = sum(row[figure] for row in answer.json()["rows"])
+            assert total == sum(n for patent, n in per_patent.items() if patent in expected), (caller, path)
+        if provinces is not None:  # the file holds the same figures
+            csv_answer = await every_service.http.get(path, params={**params, "format": "csv"}, headers=token)
+            rows = list(csv.DictReader(io.StringIO(csv_answer.content.decode("utf-8-sig"))))
+            total = sum(int(row[figure]) for row in rows)
+            assert total == sum(n for patent, n in per_patent.items() if patent in expected), (caller, path, "csv")
+
+
 async def test_no_token_is_401_everywhere_and_an_integrator_reads_no_model(service: InProcess) -> None:
     paths = ["/patents", "/patents/facets?by=province", f"/patents/{MINE[0]}", f"/patents/{MINE[0]}/timeline",
              "/views/coverage", "/views/pool", "/views/legal-status", "/views/five-year", "/views/quarterly",
-             "/admin/engine", "/admin/engine/rebuild"]  # fmt: skip
+             *NEWER_VIEWS, "/admin/engine", "/admin/engine/rebuild"]  # fmt: skip
     for path in paths:
         assert (await service.http.get(path)).status_code == 401, path
     integrator = auth(Role.INTEGRATOR)

@@ -62,6 +62,10 @@ class DomainEvent(BaseModel):
     topic_family: ClassVar[tuple[Topic, ...]] = ()
     encumbrance: ClassVar[tuple[str, bool] | None] = None
     holder_field: ClassVar[str | None] = None
+    # The field holding the day the event's facts hold from, when that is not the day it was recorded (a status the
+    # register back-dates, a push answered yesterday and reported today): the read side files the event under that
+    # day, so a late event counts in its own period and "as of" a day.
+    effective_field: ClassVar[str | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -74,7 +78,7 @@ class DomainEvent(BaseModel):
             raise TypeError(f"{cls.__name__} needs a {TYPE_PREFIX}… event_type, a topic and a subject_field")
         if cls.subject_field not in cls.model_fields:
             raise TypeError(f"{cls.__name__}.subject_field names no field: {cls.subject_field!r}")
-        for declared in ("patents_field", "holder_field"):
+        for declared in ("patents_field", "holder_field", "effective_field"):
             name = getattr(cls, declared)
             if name is not None and name not in cls.model_fields:
                 raise TypeError(f"{cls.__name__}.{declared} names no field: {name!r}")

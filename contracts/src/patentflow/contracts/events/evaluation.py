@@ -265,6 +265,7 @@ class BaseFiled(BaseEvent):
     """A base was filed (备案) after the provincial assessment: one industry, one base (seed 002 一产业一基地)."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.BaseFiled.v1"
+    effective_field: ClassVar[str | None] = "filed_on"
 
     name: str = Field(min_length=1, max_length=200, description="e.g. 内蒙古自治区新材料产业专利导航服务基地")
     province: ProvinceCode = Field(description="Province whose office filed it")
@@ -282,6 +283,7 @@ class SelfEvaluationSubmitted(BaseEvent):
     """The base's yearly self-evaluation report (due by the end of November: seed 002 五(二))."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.SelfEvaluationSubmitted.v1"
+    effective_field: ClassVar[str | None] = "submitted_on"
 
     year: int = Field(ge=2020, le=2100, description="The year reported on")
     summary: str = Field(min_length=1, max_length=10000, description="The report's summary")
@@ -315,6 +317,7 @@ class BaseRectified(BaseEvent):
     """The office accepted the base's rectification within the deadline."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.BaseRectified.v1"
+    effective_field: ClassVar[str | None] = "rectified_on"
 
     rectified_on: date = Field(description="Day it was accepted")
     accepted_by: str = Field(description="Subject of the accepting account")
@@ -324,6 +327,7 @@ class BaseDelisted(BaseEvent):
     """The base left the programme (摘牌退出): not rectified by its deadline, found by the daily check."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.BaseDelisted.v1"
+    effective_field: ClassVar[str | None] = "delisted_on"
 
     delisted_on: date = Field(description="Day of delisting")
     reason: str = Field(description="Why")
@@ -333,6 +337,7 @@ class NavigationResultPublished(BaseEvent):
     """A navigation report published to the enterprises of the base's industry (seed 002 三(四), 四(八))."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "evaluation.NavigationResultPublished.v1"
+    effective_field: ClassVar[str | None] = "published_on"
 
     title: str = Field(min_length=1, max_length=300, description="Title of the report")
     summary: str = Field(min_length=1, max_length=10000, description="What it finds")

@@ -33,7 +33,12 @@ class InstitutionRegistered(InstitutionEvent):
         None, max_length=50, description="Supervising ministry (MoE, MoST, CAS …); none for local ones"
     )
     pilot: bool = Field(
-        False, description="National IP pilot or demonstration institution (试点示范): 100 % by 2024-06-30"
+        False,
+        description="National IP pilot institution (知识产权试点): 100 % by 2024-06-30, as the demonstration ones",
+    )
+    demonstration: bool = Field(
+        False,
+        description="National IP demonstration institution (知识产权示范): 100 % by 2024-06-30, first results by 2024-03-31",
     )
     registered_by: str = Field(description="Subject of the account that registered it")
 

@@ -144,6 +144,7 @@ class LegalStatusChanged(PatentEvent):
     """The register's legal status changed; other services' guards (licences, pledges, transfers) rely on it."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "inventory.LegalStatusChanged.v1"
+    effective_field: ClassVar[str | None] = "effective_date"
 
     status: LegalStatus = Field(description="The new legal status")
     previous: LegalStatus = Field(description="The status before")
@@ -166,6 +167,7 @@ class StateFundedNonUseFlagged(PatentEvent):
     state may implement it free of charge (Science and Technology Progress Law Art. 32; the 2023-2025 programme)."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "inventory.StateFundedNonUseFlagged.v1"
+    effective_field: ClassVar[str | None] = "flagged_on"
 
     grant_date: date = Field(description="Grant date the five years run from")
     deadline: date = Field(description="Grant date plus five years")
@@ -176,6 +178,7 @@ class StateFundedNonUseCleared(PatentEvent):
     """The five-year flag no longer applies."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "inventory.StateFundedNonUseCleared.v1"
+    effective_field: ClassVar[str | None] = "cleared_on"
 
     reason: str = Field(description="implemented, justified or not_in_force")
     cleared_on: date = Field(description="Day the rule was evaluated")

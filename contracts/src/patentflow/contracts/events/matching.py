@@ -45,6 +45,7 @@ class DemandPublished(DemandEvent):
     """An enterprise published a technical demand (需求), or its provincial office did for it (seed 001 §二(二))."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "matching.DemandPublished.v1"
+    effective_field: ClassVar[str | None] = "published_on"
 
     enterprise: CreditCode = Field(description="The enterprise the demand is for")
     province: ProvinceCode = Field(description="The enterprise's province: pushes go through its platform")
@@ -67,6 +68,7 @@ class DemandEnded(DemandEvent):
     """A demand closed, expired or was withdrawn; its open matches are withdrawn with it."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "matching.DemandEnded.v1"
+    effective_field: ClassVar[str | None] = "ended_on"
 
     ending: DemandEnding = Field(description="How it ended")
     ended_on: date = Field(description="Day it ended")
@@ -108,6 +110,7 @@ class MatchFound(MatchEvent):
     """A pool patent matches an open demand, with its score and reasons."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "matching.MatchFound.v1"
+    effective_field: ClassVar[str | None] = "found_on"
 
     province: ProvinceCode = Field(description="The enterprise's province")
     score: float = Field(ge=0, le=1, description="The pair's score under the ranking version")
@@ -121,6 +124,7 @@ class MatchWithdrawn(MatchEvent):
     """An open match no longer stands: the patent left the pool or force, or the demand ended."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "matching.MatchWithdrawn.v1"
+    effective_field: ClassVar[str | None] = "withdrawn_on"
 
     reason: MatchWithdrawal = Field(description="Why")
     withdrawn_on: date = Field(description="Day it was withdrawn")
@@ -130,6 +134,7 @@ class PatentPushed(PatentMatchingEvent):
     """A matched patent was pushed to an enterprise (in a batch: its inbox and its province's topic)."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "matching.PatentPushed.v1"
+    effective_field: ClassVar[str | None] = "pushed_on"
 
     province: ProvinceCode = Field(description="The enterprise's province")
     demand_id: str | None = Field(None, description="The demand it matched, if any")
@@ -141,6 +146,7 @@ class PushAnswered(PatentMatchingEvent):
     """The enterprise answered a pushed or matched patent: viewed, interested or declined with a reason."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "matching.PushAnswered.v1"
+    effective_field: ClassVar[str | None] = "answered_on"
 
     province: ProvinceCode = Field(description="The enterprise's province")
     answer: PushAnswer = Field(description="The answer")
@@ -153,6 +159,7 @@ class NegotiationOpened(PatentMatchingEvent):
     """An interest opened a negotiation between the enterprise and the patent's institution."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "matching.NegotiationOpened.v1"
+    effective_field: ClassVar[str | None] = "opened_on"
 
     province: ProvinceCode = Field(description="The enterprise's province")
     opened_on: date = Field(description="Day it opened")
@@ -162,6 +169,7 @@ class NegotiationEnded(PatentMatchingEvent):
     """A negotiation ended in a deal (the transfer or licence the transactions service registers) or was abandoned."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "matching.NegotiationEnded.v1"
+    effective_field: ClassVar[str | None] = "ended_on"
 
     province: ProvinceCode = Field(description="The enterprise's province")
     outcome: NegotiationOutcome = Field(description="How it ended")
@@ -188,6 +196,7 @@ class PushBatchSent(DomainEvent):
     """A batch of matched pool patents pushed to one enterprise, on its province's push topic (按省份推送)."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "matching.PushBatchSent.v1"
+    effective_field: ClassVar[str | None] = "pushed_on"
     topic: ClassVar[topics.Topic] = topics.PROVINCE_PUSHES[topics.PROVINCE_CODES[0]]
     topic_family: ClassVar[tuple[topics.Topic, ...]] = tuple(topics.PROVINCE_PUSHES.values())
     subject_field: ClassVar[str] = "enterprise"
@@ -218,6 +227,7 @@ class MatchmakingHeld(DomainEvent):
     """A matchmaking session was held (路演、对接会; seed 003: 一月一对接), with its participants and outcomes."""
 
     event_type: ClassVar[str] = TYPE_PREFIX + "matching.MatchmakingHeld.v1"
+    effective_field: ClassVar[str | None] = "held_on"
     topic: ClassVar[topics.Topic] = topics.SESSIONS
     subject_field: ClassVar[str] = "session_id"
     patents_field: ClassVar[str | None] = "presented"

@@ -55,7 +55,8 @@ class Institution:
     kind: str
     province: str
     ministry: str | None
-    pilot: bool
+    pilot: bool  # a national IP pilot institution (试点) …
+    demonstration: bool  # … or a demonstration one (示范): both 100 % inventoried by 2024-06-30
     schools: tuple[str, ...]
     inventors: tuple[tuple[str, str, str], ...]  # (id, name, school)
     patents: int
@@ -108,6 +109,7 @@ def plan(patents: int, seed: int = 2024, per_institution: int = 300, base: int =
             kind = rng.choices(("university", "research_institute", "hospital"), (70, 25, 5))[0]
             name = _name(rng, short, kind, names)
             pilot = rng.random() < (0.2 if kind == "university" else 0.08)
+            demonstration = pilot and len(dataset.institutions) % 3 == 0  # a third of them (no draw: same dataset)
             ministry = (
                 rng.choices(("MoE", "CAS", "MIIT", None), (25, 0, 5, 70))[0]
                 if kind == "university"
@@ -124,7 +126,8 @@ def plan(patents: int, seed: int = 2024, per_institution: int = 300, base: int =
                     kind,
                     code,
                     ministry,
-                    pilot,
+                    pilot and not demonstration,
+                    demonstration,
                     schools,
                     inventors,
                     0,
@@ -177,7 +180,7 @@ def rows(dataset: Dataset, institution: Institution, index: int) -> Iterator[dic
     """The patents of one institution as standard-format rows; numbers are unique across the dataset."""
     rng = random.Random(dataset.seed * 1_000_003 + index)
     first = sum(i.patents for i in dataset.institutions[:index])
-    inventoried = 0.95 if institution.pilot else 0.55
+    inventoried = 0.95 if institution.pilot or institution.demonstration else 0.55
     for n in range(institution.patents):
         serial = first + n
         year = 2010 + serial % 13
@@ -282,7 +285,7 @@ def load(
 
 def _register(http: httpx.Client, national: dict[str, str], inst: Institution) -> None:
     body = {"credit_code": inst.credit_code, "name": inst.name, "kind": inst.kind, "province": inst.province,
-            "ministry": inst.ministry, "pilot": inst.pilot}  # fmt: skip
+            "ministry": inst.ministry, "pilot": inst.pilot, "demonstration": inst.demonstration}  # fmt: skip
     _post(http, "/institutions", body, national, f"dataset-{inst.credit_code}")
     for school in inst.schools:
         body = {"school_id": school, "name": _SCHOOLS[int(school[1:]) % len(_SCHOOLS)]}

@@ -25,7 +25,8 @@ INSTITUTIONS: list[dict[str, Any]] = [
         "province": "110000",
         "kind": "university",
         "ministry": "MoE",
-        "pilot": True,
+        "pilot": False,
+        "demonstration": True,
     },
     {
         "credit_code": credit_code("12430000444876543"),

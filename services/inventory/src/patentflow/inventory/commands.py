@@ -91,6 +91,7 @@ class RegisterInstitution:
     province: str
     ministry: str | None = None
     pilot: bool = False
+    demonstration: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -259,7 +259,8 @@ class InstitutionCreate(BaseModel):
     kind: InstitutionKind
     province: ProvinceCode
     ministry: str | None = Field(None, max_length=50)
-    pilot: bool = False
+    pilot: bool = Field(False, description="A national IP pilot institution (知识产权试点)")
+    demonstration: bool = Field(False, description="A national IP demonstration institution (知识产权示范)")
 
     def command(self) -> RegisterInstitution:
         """The domain's command."""

@@ -343,6 +343,18 @@ class Engine:
 
         return await asyncio.get_running_loop().run_in_executor(self._readers, read)
 
+    async def rows_fingerprint_at(self, positions: dict[tuple[str, int], int]) -> pa.Table:
+        """Per partition, the number of rows before ``positions`` and an order-free hash of them (a rebuild's check
+        of everything the views read straight from the rows)."""
+        limits = limits_table(positions)
+
+        def read() -> pa.Table:
+            with contextlib.closing(self._db.cursor()) as cursor:
+                cursor.register("limits", limits)
+                return cursor.sql(rows_fingerprint_sql()).to_arrow_table()
+
+        return await asyncio.get_running_loop().run_in_executor(self._readers, read)
+
     async def positions(self) -> dict[tuple[str, int], int]:
         """The next offset to read per (topic, partition), from the rows stored."""
         _, rows = await self.query("SELECT topic, part, max(off) + 1 FROM events GROUP BY ALL")
@@ -363,6 +375,16 @@ def fingerprint_sql(columns: Sequence[str]) -> str:
         "(SELECT e.* FROM events e JOIN limits l ON e.topic = l.topic AND e.part = l.part WHERE e.off < l.next_offset)"
     )
     return f"SELECT pid, hash({', '.join(columns)}) AS h FROM ({current_sql(source)})"
+
+
+def rows_fingerprint_sql() -> str:
+    """Per (topic, partition): the rows before the limit, and the XOR of a hash of each (rows are unique by id and
+    patent, so the XOR is the same whatever order they were stored in)."""
+    columns = ", ".join(f"e.{name}" for name, _ in ROW_COLUMNS)
+    return (
+        f"SELECT e.topic, e.part, count(*) AS n, bit_xor(hash({columns})) AS h FROM events e "
+        "JOIN limits l ON e.topic = l.topic AND e.part = l.part WHERE e.off < l.next_offset GROUP BY 1, 2"
+    )
 
 
 def limits_table(positions: dict[tuple[str, int], int]) -> pa.Table:

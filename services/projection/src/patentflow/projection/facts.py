@@ -55,6 +55,7 @@ from patentflow.contracts.events.evaluation import (
 from patentflow.contracts.events.inventory_enums import ReviewState
 from patentflow.contracts.events.matching import (
     MatchFound,
+    MatchmakingHeld,
     MatchWithdrawn,
     NegotiationEnded,
     NegotiationOpened,
@@ -103,6 +104,7 @@ INSTITUTION_FACTS: tuple[tuple[str, str], ...] = (
     ("inst_province", "VARCHAR"),
     ("inst_ministry", "VARCHAR"),  # '' for a local institution: an empty column means "not stated"
     ("inst_pilot", "BOOLEAN"),
+    ("inst_demonstration", "BOOLEAN"),
 )
 # Facts of one row only, never folded into the current tables: who answered what. Views count each party's latest
 # answer per patent from the rows (an enterprise's amended evaluation counts once, by its latest revision).
@@ -143,17 +145,30 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 ROW_COLUMNS: tuple[tuple[str, str], ...] = EVENT_COLUMNS + FACT_COLUMNS
 
+
+def timeline_topics() -> tuple[topics.Topic, ...]:
+    """The inventory's topics, then every topic an event type declares patents (or an encumbrance) on.
+
+    A later service's events reach the engine by their declarations alone; the platform contract test then asks for
+    each event of the new topic to be mapped here or ignored (an ignored event still reaches the timeline).
+    """
+    declared = {kind.topic.name: kind.topic for kind in EVENT_TYPES.values() if kind.patents_field or kind.encumbrance}
+    own = (topics.PATENTS, topics.INSTITUTIONS)
+    return own + tuple(declared[name] for name in sorted(declared) if name not in {t.name for t in own})
+
+
 FACTS = EventMap(
     "engine",
-    (topics.PATENTS, topics.INSTITUTIONS, topics.EVALUATIONS, topics.MATCHES),
+    timeline_topics(),
     "The query engine behind listings and monitoring views: the timeline of every patent and its facts.",
 )
 # On the timeline; no view counts them (assignments and expert assignments carry their own encumbrance declaration).
 FACTS.ignore(EvaluationAssigned, ExpertAssigned, EvaluationFeedbackIssued, ValueAssessed, OverseasFamilyRecorded)
 FACTS.ignore(SchoolAdded, InventorAdded)  # no view counts schools or inventor accounts yet
 FACTS.ignore(NonUseJustificationRecorded)  # on the timeline; the flag it clears arrives as StateFundedNonUseCleared
+FACTS.ignore(MatchmakingHeld)  # on the timeline of every patent presented; no view counts sessions yet
 
-EFFECTIVE = "effective"  # a mapping's key for the day its facts hold from, when not the day of the event
+EFFECTIVE = "effective"  # a mapping's key for the day its facts hold from, overriding the event's own declaration
 
 
 @FACTS.on(PatentRecorded)
@@ -230,20 +245,20 @@ def reviewed(
 
 @FACTS.on(LegalStatusChanged)
 def legal_status(event: LegalStatusChanged, meta: EventMeta) -> Document:
-    """The new legal status, from the day the register says it holds."""
-    return {"legal_status": event.status.value, EFFECTIVE: event.effective_date}
+    """The new legal status (from the day the register says it holds: the event's declared ``effective_field``)."""
+    return {"legal_status": event.status.value}
 
 
 @FACTS.on(StateFundedNonUseFlagged)
 def flagged(event: StateFundedNonUseFlagged, meta: EventMeta) -> Document:
     """On the five-year watchlist from the day the rule was evaluated."""
-    return {"non_use_flagged": True, EFFECTIVE: event.flagged_on}
+    return {"non_use_flagged": True}
 
 
 @FACTS.on(StateFundedNonUseCleared)
 def cleared(event: StateFundedNonUseCleared, meta: EventMeta) -> Document:
     """Off the watchlist from the day the rule was evaluated."""
-    return {"non_use_flagged": False, EFFECTIVE: event.cleared_on}
+    return {"non_use_flagged": False}
 
 
 @FACTS.on(InstitutionRegistered)
@@ -255,6 +270,7 @@ def institution(event: InstitutionRegistered, meta: EventMeta) -> Document:
         "inst_province": event.province,
         "inst_ministry": event.ministry or "",
         "inst_pilot": event.pilot,
+        "inst_demonstration": event.demonstration,
     }
 
 
@@ -354,7 +370,7 @@ def rows_of(event: ReceivedEvent) -> list[dict[str, Any]]:
     kind = EVENT_TYPES.get(event.meta.type)
     meta = event.meta
     facts: Document = FACTS.update_for(event) if kind is not None and kind.topic in FACTS.topics else {}
-    effective: date = facts.pop(EFFECTIVE, None) or meta.time.astimezone(UTC).date()
+    effective: date = facts.pop(EFFECTIVE, None) or _declared_day(kind, event) or meta.time.astimezone(UTC).date()
     unknown = set(facts) - _FACT_NAMES
     if unknown:
         raise ValueError(f"FACTS mapping of {meta.type} states unknown columns {sorted(unknown)}")
@@ -398,6 +414,15 @@ def _patents_of(kind: Any, event: ReceivedEvent) -> tuple[str, ...]:
     if value is None:
         return ()
     return tuple(str(v) for v in value) if isinstance(value, list | tuple) else (str(value),)
+
+
+def _declared_day(kind: Any, event: ReceivedEvent) -> date | None:
+    # The event type's own declaration of the day its facts hold from (``effective_field``), read off the payload.
+    name = getattr(kind, "effective_field", None)
+    value = event.data.get(name) if name else None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else None
 
 
 def _actor(data: dict[str, Any]) -> str | None:

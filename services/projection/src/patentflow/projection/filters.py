@@ -36,7 +36,8 @@ def common_filters(
     industry: Annotated[str | None, Query(pattern=r"^\d{2,4}$", description="GB/T 4754 division (2 digits)")] = None,
     patent_type: PatentType | None = None,
     institution_type: Annotated[
-        Literal["pilot", "other"] | None, Query(description="pilot: national pilot or demonstration institution")
+        Literal["pilot", "demonstration", "other"] | None,
+        Query(description="A national IP pilot (试点) or demonstration (示范) institution, or another one"),
     ] = None,
     review_state: ReviewState | None = None,
     legal_status: LegalStatus | None = None,

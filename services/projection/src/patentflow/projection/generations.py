@@ -74,8 +74,10 @@ class Progress:
     lag: int | None = None
     eta_seconds: float | None = None
     compared_patents: int = 0
-    differences: int = 0
+    compared_rows: int = 0
+    differences: int = 0  # patents whose facts differ, and partitions whose rows differ
     difference_sample: list[int] = field(default_factory=list)
+    differing_partitions: list[str] = field(default_factory=list)
     pause_seconds: float | None = None
     error: str | None = None
 
@@ -183,7 +185,7 @@ class Generations:
                 while await _behind(consumer, ends):
                     await _load(consumer, fresh, progress)
                 await fresh.start()
-                await self._compare(live, fresh, progress)
+                await compare(live, fresh, progress)
                 fresh.set_group(live.group)  # the live consumer carries on, now into the fresh file
                 self.handle.current = fresh
                 swapped = True
@@ -210,23 +212,37 @@ class Generations:
                     for leftover in (path, path.with_name(path.name + ".wal")):
                         leftover.unlink(missing_ok=True)
 
-    async def _compare(self, live: Engine, fresh: Engine, progress: Progress) -> None:
-        """The live engine's current table against the rebuild's derivation cut at the live engine's positions."""
-        positions = await live.positions()
-        served = await live.arrow(f"SELECT pid, hash({', '.join(_COMPARED)}) AS h FROM live.patents")
-        rebuilt = await fresh.fingerprint_at(positions, _COMPARED)
-        with duckdb.connect() as scratch:
-            scratch.register("served", served)
-            scratch.register("rebuilt", rebuilt)
-            different = scratch.execute(
-                "SELECT coalesce(s.pid, r.pid) FROM served s FULL OUTER JOIN rebuilt r ON s.pid = r.pid "
-                "WHERE s.h IS DISTINCT FROM r.h ORDER BY 1"
-            ).fetchall()
-        progress.compared_patents = max(served.num_rows, rebuilt.num_rows)
-        progress.differences = len(different)
-        progress.difference_sample = [int(row[0]) for row in different[:20]]
-        if different:
-            log.warning("the rebuilt engine differs from the live one", differences=len(different))
+
+async def compare(live: Engine, fresh: Engine, progress: Progress) -> None:
+    """The live engine against a rebuild cut at the live engine's positions: each patent's current facts (the live
+    table is folded batch by batch, the rebuild derives it once), and the rows every other view reads (the funnel,
+    the quarterly figures, the timeline, the institutions), per partition."""
+    positions = await live.positions()
+    served = await live.arrow(f"SELECT pid, hash({', '.join(_COMPARED)}) AS h FROM live.patents")
+    rebuilt = await fresh.fingerprint_at(positions, _COMPARED)
+    served_rows = await live.rows_fingerprint_at(positions)
+    rebuilt_rows = await fresh.rows_fingerprint_at(positions)
+    with duckdb.connect() as scratch:
+        scratch.register("served", served)
+        scratch.register("rebuilt", rebuilt)
+        different = scratch.execute(
+            "SELECT coalesce(s.pid, r.pid) FROM served s FULL OUTER JOIN rebuilt r ON s.pid = r.pid "
+            "WHERE s.h IS DISTINCT FROM r.h ORDER BY 1"
+        ).fetchall()
+        scratch.register("served_rows", served_rows)
+        scratch.register("rebuilt_rows", rebuilt_rows)
+        partitions = scratch.execute(
+            "SELECT coalesce(s.topic, r.topic) || ':' || coalesce(s.part, r.part) FROM served_rows s "
+            "FULL OUTER JOIN rebuilt_rows r ON s.topic = r.topic AND s.part = r.part "
+            "WHERE s.n IS DISTINCT FROM r.n OR s.h IS DISTINCT FROM r.h ORDER BY 1"
+        ).fetchall()
+    progress.compared_patents = max(served.num_rows, rebuilt.num_rows)
+    progress.compared_rows = int(sum(served_rows.column("n").to_pylist()))
+    progress.differences = len(different) + len(partitions)
+    progress.difference_sample = [int(row[0]) for row in different[:20]]
+    progress.differing_partitions = [str(row[0]) for row in partitions]
+    if different or partitions:
+        log.warning("the rebuilt engine differs from the live one", patents=len(different), partitions=len(partitions))
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:

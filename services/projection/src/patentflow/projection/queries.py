@@ -54,6 +54,12 @@ VIEW_ROLES = frozenset(
 POOL_ROLES = VIEW_ROLES | {Role.ENTERPRISE}
 
 
+INSTITUTION_TYPE_SQL = (
+    "CASE WHEN coalesce(i.inst_demonstration, FALSE) THEN 'demonstration' "
+    "WHEN coalesce(i.inst_pilot, FALSE) THEN 'pilot' ELSE 'other' END"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     """A SQL condition and its parameters."""
@@ -123,7 +129,7 @@ class Filters:
     sei: str | None = None
     industry: str | None = None
     patent_type: str | None = None
-    institution_type: str | None = None  # "pilot" (pilot or demonstration) or "other"
+    institution_type: str | None = None  # "pilot", "demonstration" or "other" (INSTITUTION_TYPE_SQL)
     review_state: str | None = None
     legal_status: str | None = None
     state_funded: bool | None = None
@@ -148,8 +154,8 @@ class Filters:
                 parts.append(f"{column} = ?")
                 params.append(value)
         if self.institution_type is not None:
-            parts.append("coalesce(i.inst_pilot, FALSE) = ?")
-            params.append(self.institution_type == "pilot")
+            parts.append(f"{INSTITUTION_TYPE_SQL} = ?")
+            params.append(self.institution_type)
         if self.sei is not None:
             parts.append("p.ipc_class IN (SELECT ipc_class FROM live.ref_sei WHERE sei_code = ?)")
             params.append(self.sei)
@@ -323,7 +329,7 @@ FACETS: dict[str, str] = {
     "trl": "p.trl",
     "self_grade": "p.self_grade",
     "state_funded": "p.state_funded",
-    "institution_type": "CASE WHEN coalesce(i.inst_pilot, FALSE) THEN 'pilot' ELSE 'other' END",
+    "institution_type": INSTITUTION_TYPE_SQL,
     "ipc_class": "p.ipc_class",
     "grade": "p.grade",
     "high_value": "coalesce(p.high_value, FALSE)",
@@ -360,7 +366,7 @@ def coverage(principal: Principal, filters: Filters, group: str, as_of: date | N
         return Clause(
             "SELECT p.institution AS institution, any_value(i.inst_name) AS name, any_value(p.province) AS province, "
             "any_value(nullif(i.inst_ministry, '')) AS ministry, any_value(i.inst_kind) AS kind, "
-            f"any_value(coalesce(i.inst_pilot, FALSE)) AS pilot, {figures} {where.sql} GROUP BY p.institution "
+            f"any_value({INSTITUTION_TYPE_SQL}) AS institution_type, {figures} {where.sql} GROUP BY p.institution "
             "ORDER BY province, institution",
             where.params,
         )
@@ -383,7 +389,7 @@ POOL_DIMENSIONS: dict[str, tuple[str, str]] = {
     "intent": ("unnest(coalesce(p.intents, ['unknown']))", ""),
     "patent_type": ("p.patent_type", ""),
     "province": ("p.province", ""),
-    "institution_type": ("CASE WHEN coalesce(i.inst_pilot, FALSE) THEN 'pilot' ELSE 'other' END", ""),
+    "institution_type": (INSTITUTION_TYPE_SQL, ""),
 }
 
 
@@ -442,19 +448,22 @@ def quarterly(
     amount_field: str | None,
     start: date,
     end: date,
+    as_of: date | None = None,
 ) -> Clause:
     """One metric per quarter of effective day: rows of these event names within the caller's patents.
 
     ``count`` "patents" counts a patent in the quarter of its first such row; "events" every row; "sum" adds up
-    ``amount_field`` of the event's data. Late events fall in the quarter of their effective day.
+    ``amount_field`` of the event's data. Late events fall in the quarter of their effective day. As of a day, only
+    rows effective by then count, over the patents in scope on that day: a replay of the events cut there.
     """
-    where = base(principal, filters, None)
+    where = base(principal, filters, as_of)
     names = ", ".join("?" for _ in events) or "NULL"
+    cutoff = " AND e.effective <= ?" if as_of is not None else ""
     rows = (
-        f"SELECT e.pid, e.effective, e.time, e.data FROM events e WHERE e.name IN ({names}) "
+        f"SELECT e.pid, e.effective, e.time, e.data FROM events e WHERE e.name IN ({names}){cutoff} "
         "AND e.pid IN (SELECT p.pid " + where.sql + ")"
     )
-    params: tuple[Any, ...] = (*events, *where.params)
+    params: tuple[Any, ...] = (*events, *((as_of,) if as_of is not None else ()), *where.params)
     if count == "patents":
         figure, inner = (
             "count(*)",
@@ -481,9 +490,10 @@ def metric_total(
     amount_field: str | None,
     start: date,
     end: date,
+    as_of: date | None = None,
 ) -> Clause:
     """The same metric over one whole period: the actual a target is compared with."""
-    by_quarter = quarterly(principal, filters, events, count, amount_field, start, end)
+    by_quarter = quarterly(principal, filters, events, count, amount_field, start, end, as_of)
     return Clause(f"SELECT coalesce(sum(actual), 0), max(changed_at) FROM ({by_quarter.sql})", by_quarter.params)
 
 

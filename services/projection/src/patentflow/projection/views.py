@@ -53,18 +53,36 @@ async def coverage(
     as_of: date | None,
     today: date,
 ) -> list[Row]:
-    """Coverage per institution or province, each row with the deadlines it is measured against."""
+    """Coverage per institution or province, each row with the deadlines it is measured against.
+
+    An institution is judged against its own target (pilot and demonstration institutions one, the others another);
+    a province mixes both, so its row counts its institutions that met each deadline, and it has met a deadline
+    when every institution of it with stock has.
+    """
     found = await rows_of(engine, queries.coverage(principal, filters, group, as_of))
     day = as_of or today
     for row in found:
         stock = row["stock_valid"]
         row["coverage"] = round(row["inventoried"] / stock, 4) if stock else None
+    if group == "institution":
+        for row in found:
+            for milestone in targets.milestones:
+                # Pilot and demonstration institutions share the stricter target (both 100 % by 2024-06-30).
+                target = milestone.other if row["institution_type"] == "other" else milestone.pilot
+                met = None if row["coverage"] is None else row["coverage"] >= target
+                key = milestone.deadline.isoformat()
+                row[f"target_{key}"] = target
+                row[f"status_{key}"] = _status(met, day >= milestone.deadline)
+        return found
+    institutions = await coverage(engine, targets, principal, filters, "institution", as_of, today)
+    for row in found:
+        own = [i for i in institutions if i["province"] == row["province"] and i["coverage"] is not None]
         for milestone in targets.milestones:
-            # A province mixes pilot and other institutions: only its institutions are judged, one by one.
-            target = (milestone.pilot if row["pilot"] else milestone.other) if group == "institution" else None
-            met = None if target is None or row["coverage"] is None else row["coverage"] >= target
             key = milestone.deadline.isoformat()
-            row[f"target_{key}"] = target
+            statuses = [i[f"status_{key}"] for i in own]
+            row[f"institutions_met_{key}"] = statuses.count("met")
+            row[f"institutions_judged_{key}"] = len(statuses)
+            met = None if not statuses else all(status == "met" for status in statuses)
             row[f"status_{key}"] = _status(met, day >= milestone.deadline)
     return found
 
@@ -123,13 +141,15 @@ async def quarterly(
     metrics: Sequence[str],
     start: date,
     end: date,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
-    """Every quarter's figure of each metric, and the targets of the regions in the caller's scope against actuals."""
+    """Every quarter's figure of each metric, and the targets of the regions in the caller's scope against actuals;
+    as of a day, what a replay of the events cut at that day gives."""
     figures: list[Row] = []
     for name in metrics:
         metric = targets.metrics[name]
         measured = any(event in known_events for event in metric.events)
-        clause = queries.quarterly(principal, filters, metric.events, metric.count, metric.field, start, end)
+        clause = queries.quarterly(principal, filters, metric.events, metric.count, metric.field, start, end, as_of)
         by_quarter = {(r["year"], r["quarter"]): r for r in await rows_of(engine, clause)}
         for year, quarter in _quarters(start, end):
             found = by_quarter.get((year, quarter), {})
@@ -147,8 +167,15 @@ async def quarterly(
         region = _region_filters(principal, filters, target.region)
         if region is None:
             continue  # not a region of the caller's scope: its figures are not the caller's to see
-        compared.append(await _against(engine, targets, known_events, principal, region, target))
-    return {"figures": figures, "targets": compared}
+        compared.append(await _against(engine, targets, known_events, principal, region, target, as_of))
+    return {"as_of": as_of, "figures": figures, "targets": compared}
+
+
+def quarterly_table(answer: dict[str, Any]) -> list[Row]:
+    """The quarterly answer as one table for a file: each quarter's figure, then each target against its actual."""
+    figures = [{"row": "figure", **figure} for figure in answer["figures"]]
+    compared = [{"row": "target", **target} for target in answer["targets"]]
+    return figures + compared
 
 
 def _region_filters(principal: Principal, filters: Filters, region: str) -> Filters | None:
@@ -167,10 +194,17 @@ def _as_dict(filters: Filters) -> dict[str, Any]:
 
 
 async def _against(
-    engine: Engine, targets: Targets, known_events: set[str], principal: Principal, region: Filters, target: Any
+    engine: Engine,
+    targets: Targets,
+    known_events: set[str],
+    principal: Principal,
+    region: Filters,
+    target: Any,
+    as_of: date | None,
 ) -> Row:
     if target.kind == "share_of_stock":
-        rows = await rows_of(engine, queries.coverage(principal, region, "province", target.by))
+        day = target.by if as_of is None else min(target.by, as_of)
+        rows = await rows_of(engine, queries.coverage(principal, region, "province", day))
         stock = sum(r["stock_valid"] for r in rows)
         actual: float | None = round(sum(r["inventoried"] for r in rows) / stock, 4) if stock else None
         changed = max((r["changed_at"] for r in rows if r["changed_at"]), default=None)
@@ -178,7 +212,7 @@ async def _against(
     else:
         metric = targets.metrics[target.metric]
         clause = queries.metric_total(
-            principal, region, metric.events, metric.count, metric.field, target.start, target.by
+            principal, region, metric.events, metric.count, metric.field, target.start, target.by, as_of
         )
         _, found = await engine.query(clause.sql, clause.params)
         actual, changed = _number(found[0][0]), found[0][1]

@@ -239,9 +239,16 @@ async def five_year(
     allowed(principal, queries.VIEW_ROLES)
     day = checked_as_of(as_of, deps.clock.today())
     after = int(cursor) if cursor else 0
-    rows, last, total = await views.five_year(deps.engine, principal, filters, day, limit, after)
     if format != "json":
-        return file_response(views.flat(rows), format, "five-year-watchlist")
+        # A file holds the whole watchlist from the cursor on, not one page of it.
+        everything: list[dict[str, Any]] = []
+        position: int | None = after
+        while position is not None:
+            rows, position, _ = await views.five_year(deps.engine, principal, filters, day, 10_000, position)
+            everything += rows
+        name = "five-year-watchlist" + ("" if day is None else f"-{day.isoformat()}")
+        return file_response(views.flat(everything), format, name)
+    rows, last, total = await views.five_year(deps.engine, principal, filters, day, limit, after)
     return Watchlist(as_of=day, total=total, rows=rows, next_cursor=None if last is None else str(last))
 
 
@@ -269,9 +276,11 @@ async def quarterly(
     start: Annotated[Quarter, Query(alias="from")] = "2024Q1",
     end: Annotated[Quarter, Query(alias="to")] = "2025Q4",
     metric: Annotated[str | None, Query(max_length=300, description="Comma-separated metrics; default all")] = None,
+    as_of: AsOf = None,
     format: Format = "json",
 ) -> Any:
     allowed(principal, queries.VIEW_ROLES)
+    day = checked_as_of(as_of, deps.clock.today())
     names = [m.strip() for m in metric.split(",")] if metric else list(deps.targets.metrics)
     unknown = [m for m in names if m not in deps.targets.metrics]
     if unknown:
@@ -282,8 +291,9 @@ async def quarterly(
     if first > last or (last.year - first.year) > 20:
         raise InvalidInput(("to", "must be a quarter at or after 'from', within 20 years"), location="query")
     answer = await views.quarterly(
-        deps.engine, deps.targets, set(deps.known_events), principal, filters, names, first, last
+        deps.engine, deps.targets, set(deps.known_events), principal, filters, names, first, last, day
     )
     if format == "json":
         return answer
-    return file_response(views.flat(answer["figures"]), format, f"quarterly-{start}-{end}")
+    name = f"quarterly-{start}-{end}" + ("" if day is None else f"-{day.isoformat()}")
+    return file_response(views.flat(views.quarterly_table(answer)), format, name)
