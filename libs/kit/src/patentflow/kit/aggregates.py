@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pydantic_core
 from pymongo import ASCENDING
@@ -55,7 +55,10 @@ class AggregateStore:
         doc = await self.collection.find_one({"_id": aggregate_id}, {"outbox": 0})
         if doc is None:
             return None
-        return Aggregate(doc["_id"], doc["version"], doc["last_sequence"], doc["state"], tuple(doc.get("commands", ())))
+        commands = tuple(doc.get("commands", ()))
+        return Aggregate(
+            doc["_id"], doc["version"], doc["last_sequence"], doc["state"], commands, doc.get("updated_at")
+        )
 
     async def ids(self, query: Document) -> list[str]:
         """Ids of the aggregates matching a query, for sweeps."""
@@ -120,7 +123,8 @@ class AggregateStore:
         self, aggregate_id: str, current: Aggregate | None, decision: Decision, ctx: CommandContext
     ) -> bool:
         last_sequence = current.last_sequence if current else 0
-        entries = [self._entry(e, last_sequence + i, ctx) for i, e in enumerate(decision.events, start=1)]
+        now = self._after(current)
+        entries = [self._entry(e, last_sequence + i, ctx, now) for i, e in enumerate(decision.events, start=1)]
         commands = list(current.commands) if current else []
         if ctx.idempotency_key is not None:
             record = {
@@ -135,7 +139,7 @@ class AggregateStore:
             "state": decision.state,
             "last_sequence": last_sequence + len(entries),
             "commands": commands,
-            "updated_at": self.clock(),
+            "updated_at": now,
         }
         if current is None:
             doc = {
@@ -157,14 +161,26 @@ class AggregateStore:
             update["$push"] = {"outbox": {"$each": entries}}
         return await self.writes.update_if(self.collection, aggregate_id, {"version": current.version}, update)
 
-    def _entry(self, event: DomainEvent, sequence: int, ctx: CommandContext) -> Document:
+    def _after(self, current: Aggregate | None) -> datetime:
+        """Now, or a millisecond after the aggregate's last write if the clock says otherwise (another instance's
+        clock behind this one's, a clock set back): an aggregate's events never go back in time, which is the order
+        the read side folds facts in."""
+        now = self.clock()
+        last = current.updated_at if current is not None else None
+        if last is None:
+            return now
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        return now if now > last else last + timedelta(milliseconds=1)
+
+    def _entry(self, event: DomainEvent, sequence: int, ctx: CommandContext, time: datetime | None = None) -> Document:
         return {
             "id": new_event_id(),
             "topic": event.destination().name,
             "type": event.event_type,
             "subject": event.subject(),
             "sequence": sequence,
-            "time": self.clock(),
+            "time": time or self.clock(),
             "correlation_id": ctx.correlation_id,
             "causation_id": ctx.command_id,
             "traceparent": ctx.traceparent,

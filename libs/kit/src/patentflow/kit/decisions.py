@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from patentflow.contracts.envelope import DomainEvent
@@ -39,6 +40,7 @@ class Aggregate:
     last_sequence: int
     state: Document
     commands: tuple[Document, ...] = ()
+    updated_at: datetime | None = None  # when it was last written: its next events are stamped later than that
 
 
 @dataclass(frozen=True, slots=True)

@@ -344,7 +344,9 @@ def ord_of(time: datetime, sequence: int) -> int:
     """The order in which facts supersede each other: the order they were recorded in (time, then sequence).
 
     41 bits of milliseconds since 2000 (to 2069) and 6 bits of sequence as a tie-break within a millisecond, in one
-    BIGINT: DuckDB's arg_max is several times faster on an integer than on a struct. The effective day does not
+    BIGINT: DuckDB's arg_max is several times faster on an integer than on a struct. Time orders one aggregate's
+    facts as its sequence does, because the kit stamps an aggregate's events later than its last write whatever the
+    writing instance's clock says (``AggregateStore._after``); across services time is all there is. The effective day does not
     order facts, it says from when they hold: a status recorded today as holding since last month supersedes what
     was known before, and a view "as of D" leaves out every fact that holds only after D.
     """
