@@ -242,6 +242,10 @@ def endpoints(provinces: list[str]) -> list[tuple[str, str, dict[str, str]]]:
             ("pool by TRL and intent", "/views/pool", {"by": "trl,intent"}),
             ("legal status by type", "/views/legal-status", {"by": "patent_type", "province": p}),
             ("five-year watchlist", "/views/five-year", {"limit": "20", "province": p}),
+            ("quarterly figures of a province", "/views/quarterly", {"province": p}),
+            ("evaluation coverage", "/views/evaluation-coverage", {"group": "institution", "province": p}),
+            ("matching coverage", "/views/matching-coverage", {"group": "institution", "province": p}),
+            ("funnel", "/views/funnel", {"province": p}),
         ]
     return out
 
