@@ -534,3 +534,79 @@ async def test_an_outage_in_a_batch_raises_so_the_whole_batch_is_delivered_again
         await h.consumer.handle_batch([_record("A", "a-1"), _record("B", "b-1")])
     assert raised.group_contains(ConnectionFailure)
     assert h.letters() == []  # an outage is not the event's fault: nothing dead-lettered
+
+
+class RunsHandler:
+    """A batch handler that records the runs it was given and applies those whose subject is not in ``declines``."""
+
+    def __init__(self) -> None:
+        self.runs: list[list[str]] = []
+        self.declines: set[str] = set()
+        self.error: Exception | None = None
+
+    async def __call__(self, runs: Sequence[Sequence[ReceivedEvent]]) -> set[str]:
+        self.runs.extend([e.meta.id for e in run] for run in runs)
+        if self.error is not None:
+            raise self.error
+        return {run[0].meta.subject for run in runs} - self.declines
+
+
+@pytest.fixture
+def runs(h: Harness) -> RunsHandler:
+    handler = RunsHandler()
+    h.consumer.batch_handler = handler
+    return handler
+
+
+@pytest.mark.asyncio
+async def test_the_batch_handler_gets_one_run_per_aggregate_in_order_and_what_it_applied_skips_the_event_path(
+    h: Harness, runs: RunsHandler
+) -> None:
+    batch = [_record(s, f"{s.lower()}-{n}", n) for n in (1, 2) for s in ("A", "B")]
+    await h.consumer.handle_batch(batch)
+    assert sorted(runs.runs) == [["a-1", "a-2"], ["b-1", "b-2"]]
+    assert h.handler.attempts == []  # taken whole: the per-event handler never saw them
+    assert h.letters() == []
+
+
+@pytest.mark.asyncio
+async def test_an_aggregate_the_batch_handler_leaves_is_applied_event_by_event(h: Harness, runs: RunsHandler) -> None:
+    runs.declines = {"B"}
+    await h.consumer.handle_batch([_record("A", "a-1"), _record("B", "b-1"), _record("B", "b-2", 2)])
+    assert h.handler.applied == ["b-1", "b-2"]
+
+
+@pytest.mark.asyncio
+async def test_a_malformed_record_and_a_parked_aggregate_never_reach_the_batch_handler(
+    h: Harness, runs: RunsHandler
+) -> None:
+    h.handler.failing = {"P"}
+    await h.consumer.handle(_record("P", "p-1"))  # P fails for good: it is parked from now on
+    h.handler.failing = set()
+    broken = _record("X", "x-1", headers=[])
+    await h.consumer.handle_batch([_record("A", "a-1"), _record("P", "p-2", 2), broken])
+    assert runs.runs == [["a-1"]]
+    by_event = {d["event_id"]: d["status"] for d in h.letters()}
+    assert by_event == {"p-1": "failed", "p-2": "parked", None: "failed"}  # the malformed one: no event id
+    assert "p-2" not in h.handler.applied
+
+
+@pytest.mark.asyncio
+async def test_a_batch_handler_that_fails_hands_the_whole_batch_to_the_event_path(
+    h: Harness, runs: RunsHandler
+) -> None:
+    runs.error = ValueError("a run the batch path cannot take")
+    await h.consumer.handle_batch([_record("A", "a-1"), _record("B", "b-1")])
+    assert sorted(h.handler.applied) == ["a-1", "b-1"]
+    assert h.letters() == []
+
+
+@pytest.mark.asyncio
+async def test_an_outage_in_the_batch_handler_raises_and_nothing_goes_the_event_path(
+    h: Harness, runs: RunsHandler
+) -> None:
+    runs.error = AutoReconnect("store down")
+    with pytest.raises(AutoReconnect):
+        await h.consumer.handle_batch([_record("A", "a-1"), _record("B", "b-1")])
+    assert h.handler.attempts == []
+    assert h.letters() == []

@@ -37,6 +37,8 @@ CALLERS: dict[str, tuple[dict[str, str], list[str], list[str] | None, bool]] = {
     "inventor A/inv-1": (auth(Role.INVENTOR, institution=A, person="inv-1"), [number(2019, 1)], None, False),
     "enterprise": (auth(Role.ENTERPRISE, enterprise=B), POOLED, None, True),
     "bank": (auth(Role.BANK, bank=B), [], None, False),
+    "insurer": (auth(Role.INSURER, bank=B), [], None, False),
+    "valuer": (auth(Role.VALUER, bank=B), [], None, False),
     "expert": (auth(Role.EXPERT, person="e-1"), [], None, False),
 }
 

@@ -17,6 +17,7 @@ from patentflow.projection import queries, views
 from patentflow.projection.engine import Engine
 from patentflow.projection.queries import Filters
 from patentflow.testing.events import received
+from patentflow.testing.inprocess import auth
 from patentflow.testing.samples import number
 
 from .history import history
@@ -87,3 +88,29 @@ async def test_a_declared_pledge_is_on_the_timeline_encumbers_the_patents_and_sc
     between = await views.listing(engine, queries.page(bank, Filters(), as_of=datetime(2026, 6, 1).date()), 10)
     assert between[2] == 2
     await engine.close()
+
+
+@pytest.mark.parametrize("role", [Role.BANK, Role.INSURER, Role.VALUER])
+async def test_over_http_a_holder_reads_the_patents_it_holds_and_nothing_else(
+    pledge_events: tuple[type[DomainEvent], type[DomainEvent]], role: Role
+) -> None:
+    from .test_read_access import MINE, THEIRS, loaded
+
+    registered_kind, _ = pledge_events
+    pledged = [number(2019, 1), number(2019, 12)]  # one of each institution
+    async with loaded(read_rate_per_second=10_000, read_burst=10_000) as service:
+        event = registered_kind(pledge_id="p-1", application_numbers=tuple(pledged), pledgee=BANK, registered_by="bank-officer")  # fmt: skip
+        await service.app.state.deps.engine.apply([received(event, 1, time=datetime(2026, 5, 1, tzinfo=UTC), event_id="pledge-1")])  # fmt: skip
+        holder, other = auth(role, bank=BANK), auth(role, bank="91110000MA0000000X")
+        for token, sees in ((holder, pledged), (other, [])):
+            listed = (await service.http.get("/patents", params={"fields": "application_number"}, headers=token)).json()
+            assert (sorted(i["application_number"] for i in listed["items"]), listed["total"]) == (sorted(sees), len(sees))  # fmt: skip
+            facets = (await service.http.get("/patents/facets", params={"by": "province"}, headers=token)).json()
+            assert {c["value"]: c["patents"] for c in facets["counts"]} == ({"110000": 1, "430000": 1} if sees else {})
+            for n in MINE + THEIRS:
+                one = await service.http.get(f"/patents/{n}", headers=token)
+                timeline = await service.http.get(f"/patents/{n}/timeline", headers=token)
+                assert one.status_code == timeline.status_code == (200 if n in sees else 404), (role, n)
+            assert (await service.http.get("/views/coverage", headers=token)).status_code == 403
+        mine = (await service.http.get(f"/patents/{pledged[0]}/timeline", headers=holder)).json()
+        assert mine["encumbrances"] == ["pledged"]
