@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberMetadata
 from pymongo import AsyncMongoClient
 
 SERVICES = ("inventory", "evaluation", "matching", "transactions", "pledge", "projection")
@@ -92,20 +93,32 @@ async def consumer_lag(bootstrap: str) -> int:
         groups = [g[0] for g in await admin.list_consumer_groups() if g[0].startswith("patentflow.")]
         partitions = await _partitions(consumer)
         ends = await consumer.end_offsets(partitions)
+        subscriptions = await _subscriptions(admin, [g for g in groups if ".dlq" not in g])
         lag = 0
-        for group in groups:
-            if ".dlq" in group:
-                continue
+        for group, subscribed in subscriptions.items():
             committed = await admin.list_consumer_group_offsets(group)
-            subscribed = {tp.topic for tp in committed}
+            subscribed |= {tp.topic for tp in committed}
             for tp, end in ends.items():
-                if tp.topic in subscribed or not committed:
+                if tp.topic in subscribed:
                     offset = committed.get(tp)
                     lag += max(end - (offset.offset if offset is not None and offset.offset >= 0 else 0), 0)
         return lag
     finally:
         await _stop(consumer)
         await admin.close()
+
+
+async def _subscriptions(admin: AIOKafkaAdminClient, groups: list[str]) -> dict[str, set[str]]:
+    """The topics each group's members subscribe to: a group whose topics hold no records yet has committed nothing,
+    and must not count as behind on topics it never reads."""
+    found: dict[str, set[str]] = {}
+    for group in groups:  # one at a time: aiokafka fails to decode some answers that describe several groups
+        found[group] = set()
+        for response in await admin.describe_consumer_groups([group]):
+            for described in response.groups:
+                for member in described[-1]:  # (member id, client id, host, metadata, assignment)
+                    found[group] |= set(ConsumerProtocolMemberMetadata.decode(member[3]).subscription)
+    return found
 
 
 async def caught_up(bootstrap: str, within: float) -> float:
