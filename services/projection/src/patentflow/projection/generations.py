@@ -1,12 +1,13 @@
 """Generations of the query engine: the one serving now, and a rebuild read from the topics into a fresh file.
 
 A rebuild reads every partition of the engine's topics from the beginning into a new DuckDB file (rows only; the
-current tables are derived once at the end, which is what makes it fast) while the live engine goes on applying
-events and answering. When the rebuild has caught up, the live engine's writes pause (reads go on): the rebuild
-reads up to the end offsets of that moment, which cover everything the live engine has applied, derives its current
-tables and compares them with the live ones, cut at the live engine's positions. Then it becomes the live engine:
-its consumer group carries on where it was, its repeats dropped by the new file. The pointer file names the serving
-generation, so a restart opens the same one; the old file is deleted after the pointer moved.
+current tables are derived once, when it has caught up, which is what makes it fast) while the live engine goes on
+applying events and answering. Then the rebuild folds what it reads like the live engine, takes the live engine's
+positions and facts at one instant (its writes wait for that read only) and compares them with its own rows cut at
+those positions. To swap, the live engine's writes pause (reads go on) while the rebuild reads up to the end offsets
+of that moment, which cover everything the live engine has applied; then it becomes the live engine: its consumer
+group carries on where it was, its repeats dropped by the new file. The pointer file names the serving generation,
+so a restart opens the same one; the old file is deleted after the pointer moved.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class EngineHandle:
 class Progress:
     """What a rebuild is doing, for the CLI and the admin endpoint."""
 
-    state: str = "idle"  # idle | loading | swapping | swapped | failed
+    state: str = "idle"  # idle | loading | deriving | comparing | swapping | swapped | failed
     generation: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
@@ -177,15 +178,22 @@ class Generations:
                 progress.eta_seconds = round(progress.lag / progress.events_per_second, 1) if progress.events else None
                 if progress.lag == 0 and loaded == 0:
                     break
-            progress.state = "swapping"
+            # Derive the current tables once, while the live engine goes on; what is read from here on is folded.
+            progress.state = "deriving"
+            await fresh.start()
+            progress.state = "comparing"
             live = self.handle.current
+            async with live.write_lock:  # an instant of the live engine: its positions and its patents' facts
+                cut = await snapshot(live)
+            while await _behind(consumer, _offsets(cut.positions)):
+                await _load(consumer, fresh, progress)
+            await compare(live, fresh, progress, cut)
+            progress.state = "swapping"
             paused = time.perf_counter()
-            async with live.write_lock:  # the live engine's writes wait here; its reads go on
+            async with live.write_lock:  # the live engine's writes wait here, for what came since; its reads go on
                 ends = await consumer.end_offsets(partitions)
                 while await _behind(consumer, ends):
                     await _load(consumer, fresh, progress)
-                await fresh.start()
-                await compare(live, fresh, progress)
                 fresh.set_group(live.group)  # the live consumer carries on, now into the fresh file
                 self.handle.current = fresh
                 swapped = True
@@ -213,12 +221,29 @@ class Generations:
                         leftover.unlink(missing_ok=True)
 
 
-async def compare(live: Engine, fresh: Engine, progress: Progress) -> None:
-    """The live engine against a rebuild cut at the live engine's positions: each patent's current facts (the live
-    table is folded batch by batch, the rebuild derives it once), and the rows every other view reads (the funnel,
-    the quarterly figures, the timeline, the institutions), per partition."""
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """The live engine at one instant: the next offset per (topic, partition) and a hash of each patent's facts."""
+
+    positions: dict[tuple[str, int], int]
+    served: Any  # pa.Table of (pid, h)
+
+
+async def snapshot(live: Engine) -> Cut:
+    """The live engine's positions and its patents' facts, together (the caller holds its write lock, or nothing
+    writes): rows are only ever added, so everything else the comparison reads can be read after the lock."""
     positions = await live.positions()
     served = await live.arrow(f"SELECT pid, hash({', '.join(_COMPARED)}) AS h FROM live.patents")
+    return Cut(positions, served)
+
+
+async def compare(live: Engine, fresh: Engine, progress: Progress, cut: Cut | None = None) -> None:
+    """The live engine against a rebuild cut at the live engine's positions: each patent's current facts (the live
+    table is folded batch by batch, the rebuild derives them from its rows), and the rows every other view reads
+    (the funnel, the quarterly figures, the timeline, the institutions), per partition. ``fresh`` holds at least the
+    rows before the cut's positions."""
+    cut = cut or await snapshot(live)
+    positions, served = cut.positions, cut.served
     rebuilt = await fresh.fingerprint_at(positions, _COMPARED)
     served_rows = await live.rows_fingerprint_at(positions)
     rebuilt_rows = await fresh.rows_fingerprint_at(positions)
@@ -257,7 +282,8 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list
 
 
 async def _load(consumer: AIOKafkaConsumer, engine: Engine, progress: Progress) -> int:
-    """One fetch into the engine's rows (no fold); returns the records read."""
+    """One fetch into the engine's rows, folded once the engine has derived its current tables (before that,
+    rows only: deriving once at the end is what makes a rebuild fast); returns the records read."""
     fetched = await consumer.getmany(timeout_ms=200, max_records=5000)
     rows: list[dict[str, Any]] = []
     records = 0
@@ -270,7 +296,7 @@ async def _load(consumer: AIOKafkaConsumer, engine: Engine, progress: Progress) 
             except (InvalidEnvelope, ValueError, LookupError):
                 progress.skipped += 1  # the live consumer dead-lettered it; the rebuild cannot do better
     if rows:
-        await engine.apply_rows(rows, fold=False)
+        await engine.apply_rows(rows)  # folds only once the engine is ready
     progress.events += records
     return records
 
@@ -281,6 +307,10 @@ async def _lag(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition])
     for tp, end in ends.items():
         lag += max(end - await consumer.position(tp), 0)
     return lag
+
+
+def _offsets(positions: dict[tuple[str, int], int]) -> dict[TopicPartition, int]:
+    return {TopicPartition(topic, part): offset for (topic, part), offset in positions.items()}
 
 
 async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:

@@ -1,0 +1,49 @@
+"""The engine's writes: a batch with repeats in it stores each event once and still applies the new ones."""
+
+from __future__ import annotations
+
+from patentflow.projection.engine import Engine
+
+from .history import history
+
+
+async def _state(engine: Engine) -> tuple[int, list[tuple[object, ...]]]:
+    _, stored = await engine.query("SELECT count(*) FROM events")
+    _, patents = await engine.query(
+        "SELECT application_number, review_state, legal_status FROM live.patents ORDER BY 1"
+    )
+    return int(stored[0][0]), patents
+
+
+async def test_a_batch_with_a_stored_event_and_one_event_twice_stores_each_once_and_applies_the_new() -> None:
+    events = history()
+    expected = Engine(None)
+    await expected.start()
+    await expected.apply(events)
+    half = len(events) // 2
+    engine = Engine(None)
+    await engine.start()
+    await engine.apply(events[:half])
+    # Half of the batch was stored already; its last event comes twice.
+    applied = await engine.apply(events[half - 3 :] + events[-1:])
+    assert applied.rows > 0
+    assert await _state(engine) == await _state(expected)
+    await engine.close()
+    await expected.close()
+
+
+async def test_a_restart_keeps_the_index_the_fold_reads_by() -> None:
+    events = history()
+    engine = Engine(None)
+    await engine.start()
+    await engine.apply(events[:5])
+    await engine.start()  # derived again, as after a crash: the current tables and their index made anew
+    await engine.apply(events[5:])
+    expected = Engine(None)
+    await expected.start()
+    await expected.apply(events)
+    assert await _state(engine) == await _state(expected)
+    _, indexes = await engine.query("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'patents'")
+    assert indexes == [("patents_pid",)]
+    await engine.close()
+    await expected.close()
