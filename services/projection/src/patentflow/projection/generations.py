@@ -185,7 +185,7 @@ class Generations:
             live = self.handle.current
             async with live.write_lock:  # an instant of the live engine: its positions and its patents' facts
                 cut = await snapshot(live)
-            while await _behind(consumer, _offsets(cut.positions)):
+            while await _behind(consumer, _offsets(cut.positions, partitions)):
                 await _load(consumer, fresh, progress)
             await compare(live, fresh, progress, cut)
             progress.state = "swapping"
@@ -309,8 +309,11 @@ async def _lag(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition])
     return lag
 
 
-def _offsets(positions: dict[tuple[str, int], int]) -> dict[TopicPartition, int]:
-    return {TopicPartition(topic, part): offset for (topic, part), offset in positions.items()}
+def _offsets(positions: dict[tuple[str, int], int], read: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+    # Only the partitions the rebuild reads (the live file may hold rows of a topic an older version read).
+    wanted = set(read)
+    found = {TopicPartition(topic, part): offset for (topic, part), offset in positions.items()}
+    return {tp: offset for tp, offset in found.items() if tp in wanted}
 
 
 async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
