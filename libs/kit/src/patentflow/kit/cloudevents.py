@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from patentflow.contracts import envelope as ce
 
@@ -82,12 +83,13 @@ class ReceivedEvent:
 def decode_headers(headers: Sequence[tuple[str, bytes]] | Mapping[str, Any]) -> dict[str, str]:
     """Kafka headers as text; later duplicates win, as in the CloudEvents binding."""
     items = headers.items() if isinstance(headers, Mapping) else headers
-    out: dict[str, str] = {}
-    for name, value in items:
-        if value is None:
-            continue  # Kafka allows null header values; a null attribute is an absent one
-        out[name] = value.decode(errors="replace") if isinstance(value, bytes | bytearray) else str(value)
-    return out
+    # One comprehension: every consumer reads every record's headers, and a loop of statements cost a few per cent
+    # of its time. A null value is an absent attribute (Kafka allows them).
+    return {
+        name: value.decode(errors="replace") if isinstance(value, bytes | bytearray) else str(value)
+        for name, value in items
+        if value is not None
+    }
 
 
 def parse_event(
@@ -116,7 +118,9 @@ def parse_event(
     if sequence < 1:
         raise InvalidEnvelope("ce_sequence starts at 1")
     try:
-        data = json.loads(value or b"")
+        # orjson: a consumer decodes every payload it reads, and the standard library's decoder took a
+        # sixth of the projection's time under load.
+        data = orjson.loads(value or b"")
     except (ValueError, RecursionError) as exc:
         raise InvalidEnvelope(f"payload is not JSON: {exc}") from exc
     if not isinstance(data, dict):

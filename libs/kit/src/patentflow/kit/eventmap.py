@@ -7,6 +7,7 @@ A mapping turns one event into the change it makes to the consumer's document of
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -82,8 +83,16 @@ class EventMap:
         mapping = self.mappings.get(kind)
         if mapping is None:
             raise UnlistedEvent(f"{self.name} neither maps nor ignores {kind.__name__}")
-        known = {k: v for k, v in event.data.items() if k in kind.model_fields}
+        data, fields = event.data, _fields_of(kind)
+        known = data if data.keys() <= fields else {k: v for k, v in data.items() if k in fields}
         return mapping(kind.model_validate(known), event.meta)
+
+
+@functools.cache
+def _fields_of(kind: type[DomainEvent]) -> frozenset[str]:
+    # Asked once per event by every consumer: pydantic's ``model_fields`` on the class is a deprecation shim that
+    # took a tenth of the projection's time under load.
+    return frozenset(kind.__pydantic_fields__)
 
 
 def check(maps: Iterable[EventMap]) -> dict[str, list[str]]:

@@ -128,17 +128,25 @@ class SequencedView:
             if set(update) - {"$set"}:
                 return None  # not a plain $set: applied one by one
             values.update(update.get("$set", {}))
-        if any(
-            other != path and (other.startswith(path + ".") or path.startswith(other + "."))
-            for path in values
-            for other in values
-        ):
+        if _nested(values):
             return None  # a path and its parent in one merge: their order matters
         return events[0].meta.subject, f"seq.{streams.pop()}", sequences[0], sequences[-1], values
 
     def consumer(self) -> ConsumerSpec:
         """The consumer that keeps this view (event by event, or whole runs per batch)."""
         return ConsumerSpec(self.table.name, self.table.topic_names, self.apply, self.table, self.apply_batch)
+
+
+def _nested(paths: Document) -> bool:
+    """Whether one of these dotted paths lies inside another (each path's parents looked up: pairs cost the
+    projection a quarter of its document consumer's time)."""
+    for path in paths:
+        dot = path.find(".")
+        while dot != -1:
+            if path[:dot] in paths:
+                return True
+            dot = path.find(".", dot + 1)
+    return False
 
 
 def _set_path(doc: Document, path: str, value: Any) -> None:

@@ -199,6 +199,7 @@ def create_service_app(
             settings.consumer_batch_wait_ms,
             settings.consumer_concurrency,
             settings.consumer_fetch_wait_ms,
+            settings.consumer_fetch_min_bytes,
         )
         consumer = ReliableConsumer(
             group, spec.topics, spec.handler, runtime.dead_letters, publisher, policy, batch, spec.batch_handler

@@ -61,6 +61,9 @@ class ServiceSettings(BaseSettings):
     consumer_fetch_wait_ms: int = Field(
         50, ge=1, le=500, description="How long the broker holds a fetch that finds no new records"
     )
+    consumer_fetch_min_bytes: int = Field(
+        64 * 1024, ge=1, description="How many bytes the broker waits for (at most the fetch wait) before it answers"
+    )
 
     http_max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body of a command or query")
     http_max_upload_bytes: int = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from patentflow.contracts.envelope import DomainEvent, source_of
@@ -26,7 +27,8 @@ def received(
         sequence=sequence,
         time=time or datetime.now(UTC),
     )
-    data = event.model_dump(mode="json")
+    raw = event.model_dump_json().encode()
+    data = json.loads(raw)  # the data and the bytes it is read from agree, as for a record from Kafka
     return ReceivedEvent(
-        meta, data, event.topic.name, partition, sequence if offset is None else offset, event.subject().encode(), b"{}"
+        meta, data, event.topic.name, partition, sequence if offset is None else offset, event.subject().encode(), raw
     )
