@@ -1,5 +1,5 @@
-"""Consumer throughput on the real broker and store: the projection's patent view fed N events, in batches and
-record by record, against a plain aiokafka read of the same records and a bulk insert into the same store.
+"""Consumer throughput on the real broker and store: a document view (the kit's SequencedView, as every service's
+replica is, with the patent view's mappings) fed N events, in batches and record by record, against a plain aiokafka read of the same records and a bulk insert into the same store.
 
 ``python bench/consumer_bench.py [--patents 10000]`` prints events/s for each; run by ``make bench``.
 """
@@ -31,8 +31,9 @@ from patentflow.kit.deadletters import DeadLetterStore
 from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.kafka import ensure_topics, make_producer
 from patentflow.kit.outbox import BrokerPublisher, ProducerPublisher
+from patentflow.kit.readmodel import SequencedView
 from patentflow.kit.settings import ServiceSettings
-from patentflow.projection.patents import PatentView
+from patentflow.projection.consumers import PATENTS
 from patentflow.testing.samples import number
 
 OWNER = Owner(credit_code="12100000400000624D", name="示范理工大学", province="110000")
@@ -87,11 +88,11 @@ async def _consume(
     *,
     whole: bool = True,
 ) -> float:
-    """Events/s of the projection's patent view fed through a ReliableConsumer until ``total`` are applied."""
+    """Events/s of a document view of the patent mappings fed through a ReliableConsumer until ``total`` are applied."""
     db = mongo[f"bench_consumer_{uuid.uuid4().hex[:6]}"]
     writes = GuardedWrites()
     await writes.configure(mongo)
-    view = PatentView(db["patents"], writes)
+    view = SequencedView(db["patents"], PATENTS, writes)
     done = asyncio.Event()
     applied = 0
 

@@ -203,22 +203,24 @@ async def raw_insert(mongodb_url: str, documents: int = 100_000) -> float:
 
 
 async def store_queries(mongodb_url: str, province: str, limit_seconds: float = 60.0) -> dict[str, str]:
-    """The read API's kind of query asked of the projection's own document collection, each cut off after 60 s."""
+    """The read API's kind of query asked of the inventory's own patent documents (one per patent: the projection
+    keeps none, its view is folded from the engine), each cut off after 60 s."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url, socketTimeoutMS=int(limit_seconds * 1000))
-    patents = client["bench_projection"]["patents"]
+    patents = client["bench_inventory"]["patents"]
+    where = {"state.patent.owner.province": province}
 
     async def by_id() -> Any:
         return await patents.find_one({"_id": "none"})
 
     async def page() -> Any:
-        return await patents.find({"province": province}).sort("patent.grant_date", -1).limit(20).to_list()
+        return await patents.find(where).sort("state.patent.grant_date", -1).limit(20).to_list()
 
     async def count() -> Any:
-        return await patents.count_documents({"province": province})
+        return await patents.count_documents(where)
 
     async def group() -> Any:
         cursor = await patents.aggregate(
-            [{"$match": {"province": province}}, {"$group": {"_id": "$review_state", "n": {"$sum": 1}}}]
+            [{"$match": where}, {"$group": {"_id": "$state.review_state", "n": {"$sum": 1}}}]
         )
         return await cursor.to_list()
 

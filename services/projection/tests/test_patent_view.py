@@ -24,8 +24,10 @@ from patentflow.contracts.events import (
 from patentflow.contracts.events.common import Owner
 from patentflow.contracts.events.inventory_enums import ConversionIntent, ImplementationStatus, LegalStatus
 from patentflow.contracts.identifiers import credit_code_check_char
+from patentflow.kit.eventmap import check
 from patentflow.projection.app import create_app
 from patentflow.projection.config import Settings
+from patentflow.projection.consumers import PATENTS
 from patentflow.projection.deps import ProjectionDeps
 from patentflow.testing.inprocess import InProcess, MemoryRuntime, auth, eventually, running, settings_for
 from patentflow.testing.samples import number
@@ -177,3 +179,8 @@ async def test_each_caller_reads_and_lists_its_scope_only() -> None:
         }
         enterprise = auth(Role.ENTERPRISE, enterprise=B)
         assert (await service.http.get("/patents", headers=enterprise)).json()["total"] == 0
+
+
+def test_the_patent_view_maps_or_ignores_every_event_of_its_topics() -> None:
+    # The view is no consumer (it folds the engine's rows), so the platform contract does not see its table.
+    assert check([PATENTS]) == {}

@@ -58,11 +58,15 @@ class ServiceSettings(BaseSettings):
     consumer_batch_records: int = Field(500, ge=1, le=10_000, description="Records one fetch brings at most")
     consumer_batch_wait_ms: int = Field(100, ge=1, description="How long a fetch waits for records to arrive")
     consumer_concurrency: int = Field(32, ge=1, description="Aggregates of one batch applied at once")
+    # A service's consumers keep its replicas of other services' facts: they are tuned for throughput, since each
+    # record's cost falls with the batch (measured, a replica at 1 000 events/s: about 290 µs of CPU per event in
+    # batches of about 55, about 180 µs in batches of about 250). The projection, which readers wait on, asks for
+    # promptness instead (its own defaults).
     consumer_fetch_wait_ms: int = Field(
-        50, ge=1, le=500, description="How long the broker holds a fetch that finds no new records"
+        200, ge=1, le=500, description="How long the broker holds a fetch that finds no new records"
     )
     consumer_fetch_min_bytes: int = Field(
-        64 * 1024, ge=1, description="How many bytes the broker waits for (at most the fetch wait) before it answers"
+        1 << 20, ge=1, description="How many bytes the broker waits for (at most the fetch wait) before it answers"
     )
 
     http_max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body of a command or query")

@@ -1,7 +1,8 @@
-"""What the projection does with each event it reads: the tables of its consumers, one mapping per event type.
+"""What the projection makes of each event: the integrated patent view's mappings, and the table of its consumer.
 
-A mapping is pure: event in, change to the patent's document out. Every event type of a subscribed topic is
-mapped or ignored (a test fails otherwise), and the AsyncAPI document lists each as received by the projection.
+A mapping is pure: event in, change to the patent's document out. The one consumer is the query engine's
+(``facts.FACTS``); the patent view's document is folded from the engine's rows of the patent's events when it is
+read (``patents.py``). Every event type of those topics is mapped or ignored by both tables (a test fails otherwise).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from patentflow.projection.facts import FACTS
 PATENTS = EventMap(
     "patents",
     (topics.PATENTS, topics.EVALUATIONS, topics.MATCHES),
-    "The integrated patent view, one document per patent.",
+    "The integrated patent view, one document per patent, folded on read from the query engine's rows.",
 )
 PATENTS.ignore(NonUseJustificationRecorded)  # the flag it clears arrives as StateFundedNonUseCleared
 # The view shows counts of answers, the grade and the flags; assignments, feedback and assessments are the timeline's.
@@ -181,4 +182,4 @@ def match_withdrawn(event: MatchWithdrawn, meta: EventMeta) -> Document:
     return {"$unset": {f"matching.open.{event.demand_id}": ""}, "$set": {"updated_at": meta.time}}
 
 
-TABLES: tuple[EventMap, ...] = (PATENTS, FACTS)  # FACTS: the query engine's rows (facts.py)
+TABLES: tuple[EventMap, ...] = (FACTS,)  # the one consumer: the query engine's rows (facts.py)

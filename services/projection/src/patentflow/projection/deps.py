@@ -18,7 +18,7 @@ from patentflow.projection.config import Settings
 from patentflow.projection.engine import Engine
 from patentflow.projection.facts import FACTS
 from patentflow.projection.generations import Generations
-from patentflow.projection.patents import COLLECTION, PatentView
+from patentflow.projection.patents import PatentView
 from patentflow.projection.reference import Targets, load_targets
 
 
@@ -26,7 +26,7 @@ from patentflow.projection.reference import Targets, load_targets
 class ProjectionDeps:
     """Everything the read-model API and the consumers need."""
 
-    patents: PatentView  # one document per patent in the store: the by-id view, fast on every store
+    patents: PatentView  # one patent's integrated view, folded from the engine's rows of its events
     generations: Generations  # the query engine serving now, and its rebuilds
     targets: Targets
     reads: TokenBuckets
@@ -62,7 +62,7 @@ def build(runtime: Runtime) -> Service[ProjectionDeps]:
 
     generations = Generations(settings.engine_dir, settings.engine_instance, FACTS.topic_names, open_engine, kafka)
     deps = ProjectionDeps(
-        patents=PatentView(runtime.collection(COLLECTION), runtime.writes),
+        patents=PatentView(lambda: generations.handle.current),
         generations=generations,
         targets=load_targets(settings.targets_file),
         reads=TokenBuckets(settings.read_rate_per_second, settings.read_burst),
@@ -77,7 +77,7 @@ def build(runtime: Runtime) -> Service[ProjectionDeps]:
         FACTS,
         handle.apply_batch,
     )
-    return Service(deps, consumers=[deps.patents.consumer(), engine], start=deps.start, stop=deps.stop)
+    return Service(deps, consumers=[engine], start=deps.start, stop=deps.stop)
 
 
 Deps = Annotated[ProjectionDeps, Depends(dependency(ProjectionDeps))]
