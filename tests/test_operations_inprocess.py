@@ -16,7 +16,6 @@ CONSUMING = {
     "matching": "patent-replica",
     "transactions": "patent-replica",
     "pledge": "patent-replica",
-    "projection": "patents",
 }
 RECEIVES_TOO = {  # what a service consumes besides the patents, by consumer group and topic
     "evaluation": ["evaluation-industry-index-receives-evaluation-enterprises"],
@@ -25,9 +24,7 @@ RECEIVES_TOO = {  # what a service consumes besides the patents, by consumer gro
         "projection-engine-receives-inventory-patents",
         "projection-engine-receives-inventory-institutions",
         "projection-engine-receives-evaluation-evaluations",
-        "projection-patents-receives-evaluation-evaluations",
         "projection-engine-receives-matching-matches",
-        "projection-patents-receives-matching-matches",
     ],
 }
 
@@ -52,11 +49,17 @@ async def test_health_readiness_metrics_and_the_services_own_asyncapi(service: s
         assert sorted(receives) == sorted(expected + RECEIVES_TOO.get(service, []))
 
 
-@pytest.mark.parametrize("service", sorted(CONSUMING))
+@pytest.mark.parametrize("service", [*sorted(CONSUMING), "projection"])
 async def test_dead_letters_are_for_operators_and_name_the_groups_of_this_service(service: str) -> None:
     async with running(_app(service)) as running_service:
         http = running_service.http
-        group = f"patentflow.{service}.{CONSUMING[service]}"
+        groups = [c.group for c in running_service.app.state.runtime.consumers]
+        if service in CONSUMING:
+            group = f"patentflow.{service}.{CONSUMING[service]}"
+        else:  # the projection's one group is its engine's, named after the engine's file (a new file, a new group)
+            (group,) = groups
+            assert group.startswith("patentflow.projection.engine-"), group
+        assert group in groups
         assert (await http.get("/admin/dead-letters")).status_code == 401
         assert (
             await http.get("/admin/dead-letters", headers=auth(Role.INSTITUTION_ADMIN, institution="x"))

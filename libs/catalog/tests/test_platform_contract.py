@@ -42,7 +42,8 @@ def test_a_new_event_on_a_subscribed_topic_fails_the_check_until_a_table_lists_i
     try:
         assert EVENT_TYPES[PatentAbandoned.event_type] is PatentAbandoned  # registered by being defined
         gaps = check(m for maps in tables().values() for m in maps)
-        assert set(gaps) == {"patents", "patent-replica", "engine"}
+        # (The projection's patent view folds on read, no consumer: its own test asks it to be complete.)
+        assert set(gaps) == {"patent-replica", "engine"}
         assert all(names == ["PatentAbandoned"] for names in gaps.values())
     finally:
         REGISTRY.pop(PatentAbandoned.event_type)
