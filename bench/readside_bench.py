@@ -11,7 +11,7 @@
    monitoring endpoints (target: p99 < 50 ms), after a warm-up at the same rate that is reported apart;
 5. projection lag p50/p95/p99 at 1 000 events/s offered (target: p99 < 500 ms);
 6. a full rebuild of the query engine from the topics (target: 1 000 000 events in under 10 minutes);
-7. the same queries asked of the document store directly (FerretDB here), each stopped after 60 s.
+7. the same queries asked of the document store directly (FerretDB here: the inventory's patent documents), each stopped after 60 s.
 
 Exit 1 if a target is missed.
 """
