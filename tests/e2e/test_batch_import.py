@@ -17,7 +17,7 @@ from patentflow.contracts.identifiers import credit_code_check_char
 from patentflow.testing.infrastructure import Infrastructure
 from patentflow.testing.kafka import read_all
 from patentflow.testing.processes import ServiceUnderTest
-from patentflow.testing.samples import write_csv
+from patentflow.testing.samples import fresh_serials, write_csv
 from tests.e2e.conftest import token
 
 pytestmark = pytest.mark.floods
@@ -59,7 +59,7 @@ async def test_ten_thousand_rows_with_three_percent_bad_import_once(
         tmp_path / "批量建档.csv",
         10_000,
         bad_share=0.03,
-        first_serial=(int(unique[:5], 16) % 900) * 10_000 + 1,
+        first_serial=fresh_serials(10_000),
         encoding="gbk",
         school="ee",
     )
@@ -121,7 +121,7 @@ def test_upload_command_shows_progress_and_reports_bad_rows(
     from patentflow.inventory import upload
     from tests.e2e.conftest import INSTITUTION_B
 
-    sample = write_csv(tmp_path / "small.csv", 100, bad_share=0.03, first_serial=9_900_000)
+    sample = write_csv(tmp_path / "small.csv", 100, bad_share=0.03, first_serial=fresh_serials(100))
     admin_b = token(Role.INSTITUTION_ADMIN, institution=INSTITUTION_B)["Authorization"].split()[1]
 
     code = upload.main([str(sample.path), "--url", inventory.url, "--token", admin_b, "--errors", "5"])
@@ -149,7 +149,7 @@ async def test_a_whole_import_reaches_the_read_model_after_its_end(
         headers=token(Role.NATIONAL_ADMIN),
         json={"credit_code": code, "name": "读模型测试大学", "kind": "university", "province": "450000"},
     )
-    sample = write_csv(tmp_path / "快.csv", 3_000, first_serial=(int(unique[:5], 16) % 900) * 10_000 + 5_000)
+    sample = write_csv(tmp_path / "快.csv", 3_000, first_serial=fresh_serials(3_000))
     with sample.path.open("rb") as handle:
         started = await http.post(f"{inventory.url}/imports", headers=admin, files={"file": (sample.path.name, handle)})
     job = await _finished(http, f"{inventory.url}{started.json()['status_url']}", admin)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import random
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -31,7 +30,7 @@ from patentflow.kit.guarded import GuardedWrites
 from patentflow.kit.outbox import OutboxRelay, ProducerPublisher
 from patentflow.testing.infrastructure import Infrastructure
 from patentflow.testing.kafka import header, read_all
-from patentflow.testing.samples import write_csv
+from patentflow.testing.samples import fresh_serials, write_csv
 from tests.e2e.conftest import INSTITUTION_A, new_number, patent_body
 
 SOURCE = "/patentflow/inventory"
@@ -207,7 +206,7 @@ async def test_an_import_cut_off_by_a_broker_outage_fails_clearly_and_resumes_lo
     producer: AIOKafkaProducer,
     tmp_path: Path,
 ) -> None:
-    sample = write_csv(tmp_path / "rows.csv", 3_500, bad_share=0.02, first_serial=random.randrange(10**6), school="ee")
+    sample = write_csv(tmp_path / "rows.csv", 3_500, bad_share=0.02, first_serial=fresh_serials(3_500), school="ee")
     cut_off = _importer(store, registry, Outage())
     await cut_off.register("job", institution=INSTITUTION_A, filename="rows.csv", by="admin", size=1)
     await cut_off.run("job", sample.path)
@@ -241,7 +240,7 @@ async def test_a_number_repeated_beyond_the_window_is_caught_by_the_store(
 ) -> None:
     monkeypatch.setattr(imports, "CHUNK", 4)
     monkeypatch.setattr(imports, "REPEAT_WINDOW", 5)  # at least a chunk: a number never repeats inside one
-    sample = write_csv(tmp_path / "rows.csv", 20, first_serial=random.randrange(10**6), school="ee")
+    sample = write_csv(tmp_path / "rows.csv", 20, first_serial=fresh_serials(20), school="ee")
     with sample.path.open(encoding="utf-8", newline="") as handle:
         header, *lines = list(csv.reader(handle))
     title = header.index(HEADER_OF["title"])

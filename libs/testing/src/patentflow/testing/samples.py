@@ -43,6 +43,23 @@ class Sample:
     bad_rows: dict[int, str] = field(default_factory=dict)  # spreadsheet row → kind of problem
 
 
+_SERIALS = random.Random()  # not the rows' seed: a fresh start per process
+_next_serial = _SERIALS.randrange(1, 5_000_000)
+
+
+def fresh_serials(count: int) -> int:
+    """The first of ``count`` serials that no other caller in this process was given.
+
+    Tests that share one broker read its topics by application number, so two samples must never
+    hold the same number; independent random starts did collide now and then.
+    """
+    global _next_serial
+    first, _next_serial = _next_serial, _next_serial + count
+    if _next_serial >= 10**7:
+        raise ValueError("no seven-digit serials left in this process")
+    return first
+
+
 def number(year: int, serial: int, kind: int = 1) -> str:
     """A valid application number."""
     body = f"{year}{kind}{serial:07d}"
