@@ -1,6 +1,6 @@
 """The query engine alone, in one process, at national scale: what one fold and one first-time read cost.
 
-``python bench/engine_bench.py [--patents 1000000]`` loads N recorded patents of 333 institutions into an in-memory
+``python bench/engine_bench.py [--patents 1000000] [--threads N]`` loads N recorded patents of 333 institutions into an in-memory
 engine, then prints the milliseconds one write (rows stored and folded into the current tables) takes for batches
 of 10, 100 and 500 new patents, and what the coverage view of one institution and of the provinces costs when it
 is asked for the first time after a write (no answer kept). With the read bench's lag and read figures it tells the
@@ -21,6 +21,7 @@ from patentflow.contracts.events import InstitutionRegistered, PatentRecorded
 from patentflow.contracts.events.common import Owner
 from patentflow.contracts.identifiers import application_check_digit, credit_code_check_char
 from patentflow.kit.principal import Principal
+from patentflow.projection.config import Settings
 from patentflow.projection.engine import Engine
 from patentflow.projection.facts import rows_of
 from patentflow.projection.queries import Filters, coverage
@@ -68,9 +69,10 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patents", type=int, default=1_000_000)
     parser.add_argument("--institutions", type=int, default=333)
+    parser.add_argument("--threads", type=int, default=Settings.model_fields["engine_threads"].default)
     args = parser.parse_args()
     owners = [owner(i) for i in range(args.institutions)]
-    engine = Engine(None)
+    engine = Engine(None, threads=args.threads)
     await engine.start()
     registered = [institution(i, o) for i, o in enumerate(owners)]
     await engine.apply(registered)
@@ -81,7 +83,10 @@ async def main() -> None:
         await engine.apply_rows(rows, fold=False)
         serial += chunk
     await engine.start()  # the current tables from the stored rows, as after a restart
-    print(f"loaded {args.patents:,} patents in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"{args.threads} DuckDB thread(s); loaded {args.patents:,} patents in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
 
     one = Filters(institution=owners[7].credit_code)
     for size in (10, 100, 500):

@@ -327,7 +327,9 @@ def run_load_generator(
 # --- projection lag ---------------------------------------------------------------------------------------------
 
 
-async def projection_lag(bootstrap: str, url: str, token: str, rate: float, seconds: float) -> dict[str, Any]:
+async def projection_lag(
+    bootstrap: str, url: str, token: str, rate: float, seconds: float, series: Path | None = None
+) -> dict[str, Any]:
     """Offer PatentRecorded events of a fresh institution at ``rate``/s; per event, the ms until the engine counts
     it. The engine is polled every 20 ms; events land on six partitions, so a count of n is read as "the first n
     sent are in" (a little pessimistic when partitions overtake each other)."""
@@ -410,6 +412,8 @@ async def projection_lag(bootstrap: str, url: str, token: str, rate: float, seco
     await poller
     await producer.stop()
     lags = [(seen[i] - sent[i]) * 1000 for i in range(total)]
+    if series is not None:  # when each event was sent (s into the offer) and its lag (ms): where the stalls are
+        series.write_text("".join(f"{sent[i] - started:.3f} {lag:.0f}\n" for i, lag in enumerate(lags)))
     return {"offered_per_second": rate, "achieved_per_second": round(achieved, 1), "events": total, **percentiles(lags)}
 
 
@@ -441,6 +445,7 @@ def main() -> int:
     parser.add_argument("--read-warmup", type=float, default=10.0, help="seconds of load before the measured ones")
     parser.add_argument("--lag-rate", type=float, default=1000.0)
     parser.add_argument("--lag-seconds", type=float, default=20.0)
+    parser.add_argument("--lag-series", type=Path, help="write each offered event's send time and lag to this file")
     parser.add_argument("--review-share", type=float, default=0.01)
     parser.add_argument("--per-institution", type=int, default=3000, help="patents per institution, on average")
     parser.add_argument("--stages", default=",".join(STAGES), help=f"a subset of {','.join(STAGES)} (load always runs)")
@@ -533,7 +538,9 @@ def main() -> int:
 
             if "lag" in stages:
                 results["lag"] = asyncio.run(
-                    projection_lag(infra.kafka_bootstrap, projection, national, args.lag_rate, args.lag_seconds)
+                    projection_lag(
+                        infra.kafka_bootstrap, projection, national, args.lag_rate, args.lag_seconds, args.lag_series
+                    )
                 )
                 print(json.dumps(results["lag"]), flush=True)
 
