@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -394,7 +395,7 @@ async def projection_lag(
         headers = [(k, v.encode()) for k, v in meta.headers().items()]
         prepared.append((event.topic.name, event.model_dump_json().encode(), number.encode(), headers))
     poller = asyncio.create_task(poll())
-    started = time.perf_counter()
+    started, wall = time.perf_counter(), time.time()
     # Paced in ticks of 5 ms, each sending the events due by then: a sleep per event cost the generator as much as
     # its sends. Each event's lag counts from its own send.
     i = 0
@@ -413,7 +414,10 @@ async def projection_lag(
     await producer.stop()
     lags = [(seen[i] - sent[i]) * 1000 for i in range(total)]
     if series is not None:  # when each event was sent (s into the offer) and its lag (ms): where the stalls are
-        series.write_text("".join(f"{sent[i] - started:.3f} {lag:.0f}\n" for i, lag in enumerate(lags)))
+        series.write_text(
+            f"# offer started at unix time {wall:.3f}\n"
+            + "".join(f"{sent[i] - started:.3f} {lag:.0f}\n" for i, lag in enumerate(lags))
+        )
     return {"offered_per_second": rate, "achieved_per_second": round(achieved, 1), "events": total, **percentiles(lags)}
 
 
@@ -446,6 +450,7 @@ def main() -> int:
     parser.add_argument("--lag-rate", type=float, default=1000.0)
     parser.add_argument("--lag-seconds", type=float, default=20.0)
     parser.add_argument("--lag-series", type=Path, help="write each offered event's send time and lag to this file")
+    parser.add_argument("--keep-logs", type=Path, help="copy the services' logs into this directory at the end")
     parser.add_argument("--review-share", type=float, default=0.01)
     parser.add_argument("--per-institution", type=int, default=3000, help="patents per institution, on average")
     parser.add_argument("--stages", default=",".join(STAGES), help=f"a subset of {','.join(STAGES)} (load always runs)")
@@ -554,6 +559,10 @@ def main() -> int:
         finally:
             for service in services.values():
                 service.stop()
+            if args.keep_logs is not None:  # the services' logs outlive the run's temporary directory
+                shutil.copytree(root / "logs", args.keep_logs, dirs_exist_ok=True)
+                for found in root.glob("infra/**/logs"):  # the broker's and the store's
+                    shutil.copytree(found, args.keep_logs / found.parent.name, dirs_exist_ok=True)
     return report(results)
 
 

@@ -6,8 +6,9 @@ import gc
 from collections.abc import Iterator
 
 import pytest
+from structlog.testing import capture_logs
 
-from patentflow.kit import collector
+from patentflow.kit import collector, metrics
 
 
 @pytest.fixture
@@ -29,3 +30,31 @@ def test_tune_freezes_start_up_objects_and_makes_collections_rarer() -> None:
     cycle.append(cycle)
     del cycle
     assert gc.collect() >= 1
+
+
+@pytest.mark.usefixtures("restore_gc")
+def test_every_collection_is_timed_and_a_long_pause_is_logged(monkeypatch: pytest.MonkeyPatch) -> None:
+    collector.tune()
+    collector.tune()  # twice: still one timer
+    timers = [c for c in gc.callbacks if isinstance(c, collector.PauseTimer)]
+    assert len(timers) == 1
+    try:
+        before = metrics.GC_PAUSE.labels(generation="2")._sum.get()
+        counted = _count(2)
+        monkeypatch.setattr(collector, "LONG_PAUSE_SECONDS", 0.0)  # every pause is long now
+        with capture_logs() as logs:
+            gc.collect()
+        assert _count(2) == counted + 1
+        assert metrics.GC_PAUSE.labels(generation="2")._sum.get() > before
+        assert [(e["event"], e["generation"]) for e in logs] == [("long garbage-collector pause", 2)]
+    finally:
+        for timer in timers:
+            gc.callbacks.remove(timer)
+
+
+def _count(generation: int) -> float:
+    for metric in metrics.GC_PAUSE.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_count") and sample.labels["generation"] == str(generation):
+                return sample.value
+    return 0.0

@@ -64,3 +64,21 @@ async def test_folds_in_any_order_with_repeats_equal_the_derivation_column_for_c
     assert len(folded) > 5
     assert folded == derived
     await engine.close()
+
+
+async def test_a_slow_write_is_logged_with_its_store_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    from structlog.testing import capture_logs
+
+    from patentflow.projection import engine as module
+
+    monkeypatch.setattr(module, "SLOW_WRITE_SECONDS", 0.0)  # every write is slow now
+    engine = Engine(None)
+    await engine.start()
+    with capture_logs() as logs:
+        applied = await engine.apply(history()[:4])
+    slow = [e for e in logs if e["event"] == "slow engine write"]
+    assert len(slow) == 1
+    assert slow[0]["rows"] == applied.rows
+    assert slow[0]["patents"] == applied.patents
+    assert 0 <= slow[0]["store_seconds"] <= slow[0]["seconds"]
+    await engine.close()

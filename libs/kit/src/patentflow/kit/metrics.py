@@ -21,3 +21,14 @@ BATCH_SIZE = Histogram(
     ["group"],
     buckets=(1, 5, 20, 50, 100, 200, 500, 1000),
 )
+GC_PAUSE = Histogram(
+    "patentflow_gc_pause_seconds",
+    "Time the cyclic garbage collector stopped the process, by generation",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0),
+)
+LOOP_STALL = Histogram(
+    "patentflow_event_loop_stall_seconds",
+    "How much later than asked the event loop woke a 100 ms sleep (time it was kept busy)",
+    buckets=(0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0),
+)

@@ -33,6 +33,7 @@ from patentflow.kit.http import RequestContextMiddleware, install_error_handlers
 from patentflow.kit.kafka import ensure_topics, make_broker, make_producer
 from patentflow.kit.limits import BodyGuard
 from patentflow.kit.logging import configure_logging
+from patentflow.kit.loopwatch import watch_loop
 from patentflow.kit.mongo import Document, make_mongo_client
 from patentflow.kit.outbox import BrokerPublisher, OutboxRelay, ProducerPublisher, Publisher
 from patentflow.kit.periodic import PeriodicJob, run_periodically
@@ -239,6 +240,7 @@ def create_service_app(
             if runtime.relay is not None and settings.outbox_relay_enabled:
                 tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
             tasks.extend(asyncio.create_task(run_periodically(job), name=job.name) for job in jobs)
+            tasks.append(asyncio.create_task(watch_loop(), name="loop-watch"))
             runtime.started = True
             log.info("service started", http_port=settings.http_port, database=settings.database_name)
             yield

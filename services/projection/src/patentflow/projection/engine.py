@@ -47,6 +47,8 @@ _ARROW = {
 }
 _SCHEMA = pa.schema([(name, _ARROW[kind]) for name, kind in ROW_COLUMNS])
 _PATENT_NAMES = [name for name, _ in PATENT_FACTS]
+# A write this long holds every event behind it for as long (the lag target is 500 ms): worth a line in the log.
+SLOW_WRITE_SECONDS = 0.2
 _INSTITUTIONS_TOPIC = "patentflow.inventory.institutions"
 
 _DDL = [
@@ -265,13 +267,23 @@ class Engine:
         db.register("batch", table)
         try:
             self._store(db)
+            stored = time.perf_counter() - started
             patents = 0
             if fold and self.ready:
                 patents = self._fold(db, table, rows)
         finally:
             db.unregister("batch")
             self.version += 1  # every answer read before this write is stale now
-        return Applied(table.num_rows, patents, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        if seconds >= SLOW_WRITE_SECONDS:
+            log.warning(
+                "slow engine write",
+                rows=table.num_rows,
+                patents=patents,
+                seconds=round(seconds, 3),
+                store_seconds=round(stored, 3),  # the insert and its commit (a checkpoint runs in the commit)
+            )
+        return Applied(table.num_rows, patents, seconds)
 
     @staticmethod
     def _store(db: duckdb.DuckDBPyConnection) -> None:
