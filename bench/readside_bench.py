@@ -329,11 +329,19 @@ def run_load_generator(
 
 
 async def projection_lag(
-    bootstrap: str, url: str, token: str, rate: float, seconds: float, series: Path | None = None
+    bootstrap: str,
+    url: str,
+    token: str,
+    rate: float,
+    seconds: float,
+    series: Path | None = None,
+    warmup: float = 0.0,
 ) -> dict[str, Any]:
-    """Offer PatentRecorded events of a fresh institution at ``rate``/s; per event, the ms until the engine counts
-    it. The engine is polled every 20 ms; events land on six partitions, so a count of n is read as "the first n
-    sent are in" (a little pessimistic when partitions overtake each other)."""
+    """Offer PatentRecorded events of a fresh institution at ``rate``/s for ``warmup`` + ``seconds``; per event, the
+    ms until the engine counts it. The engine is polled every 20 ms; events land on six partitions, so a count of n is
+    read as "the first n sent are in" (a little pessimistic when partitions overtake each other). The percentiles
+    are of the events offered after the warm-up (a broker started minutes ago still compiles its hot paths: its CPU
+    was 40 % in the first 30 s of an offer and 16 % after); the warm-up's own are reported beside them."""
     from patentflow.contracts.envelope import source_of
     from patentflow.contracts.events import PatentRecorded
     from patentflow.contracts.events.common import Owner
@@ -342,7 +350,8 @@ async def projection_lag(
 
     body = "12650000" + f"{secrets.randbelow(10**9):09d}"
     owner = Owner(credit_code=body + credit_code_check_char(body), name="延迟测试研究院", province="650000")
-    total = int(rate * seconds)
+    total = int(rate * (warmup + seconds))
+    counted_from = int(rate * warmup)
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5
     )  # as make_producer
@@ -418,7 +427,13 @@ async def projection_lag(
             f"# offer started at unix time {wall:.3f}\n"
             + "".join(f"{sent[i] - started:.3f} {lag:.0f}\n" for i, lag in enumerate(lags))
         )
-    return {"offered_per_second": rate, "achieved_per_second": round(achieved, 1), "events": total, **percentiles(lags)}
+    return {
+        "offered_per_second": rate,
+        "achieved_per_second": round(achieved, 1),
+        "events": total - counted_from,
+        **percentiles(lags[counted_from:]),
+        "warmup": {"seconds": warmup, "events": counted_from, **percentiles(lags[:counted_from])},
+    }
 
 
 # --- rebuild ----------------------------------------------------------------------------------------------------
@@ -449,6 +464,7 @@ def main() -> int:
     parser.add_argument("--read-warmup", type=float, default=10.0, help="seconds of load before the measured ones")
     parser.add_argument("--lag-rate", type=float, default=1000.0)
     parser.add_argument("--lag-seconds", type=float, default=20.0)
+    parser.add_argument("--lag-warmup", type=float, default=30.0, help="seconds of offer before the measured ones")
     parser.add_argument("--lag-series", type=Path, help="write each offered event's send time and lag to this file")
     parser.add_argument("--keep-logs", type=Path, help="copy the services' logs into this directory at the end")
     parser.add_argument("--review-share", type=float, default=0.01)
@@ -544,7 +560,13 @@ def main() -> int:
             if "lag" in stages:
                 results["lag"] = asyncio.run(
                     projection_lag(
-                        infra.kafka_bootstrap, projection, national, args.lag_rate, args.lag_seconds, args.lag_series
+                        infra.kafka_bootstrap,
+                        projection,
+                        national,
+                        args.lag_rate,
+                        args.lag_seconds,
+                        args.lag_series,
+                        args.lag_warmup,
                     )
                 )
                 print(json.dumps(results["lag"]), flush=True)
@@ -606,6 +628,9 @@ def report(r: dict[str, Any]) -> int:
         print(
             f"projection lag at {lag['achieved_per_second']:.0f} events/s: p50 {lag['p50']:.0f} / p95 {lag['p95']:.0f} / p99 {lag['p99']:.0f} ms"
         )
+        if lag.get("warmup", {}).get("events"):
+            w = lag["warmup"]
+            print(f"  (the {w['seconds']:.0f} s of offer before it, not counted: p50 {w['p50']:.0f} / p95 {w['p95']:.0f} / p99 {w['p99']:.0f} ms)")  # fmt: skip
         checks[f"projection lag p99 {lag['p99']:.0f} ms < {LAG_P99_MS:.0f} ms at {lag['achieved_per_second']:.0f} events/s"] = lag["p99"] < LAG_P99_MS  # fmt: skip
     if "rebuild" in r:
         rb = r["rebuild"]

@@ -10,7 +10,7 @@ from .history import history, shuffled_with_repeats
 
 
 async def _state(engine: Engine) -> tuple[int, list[tuple[object, ...]]]:
-    _, stored = await engine.query("SELECT count(*) FROM events")
+    _, stored = await engine.query("SELECT count(*) FROM live.events")
     _, patents = await engine.query(
         "SELECT application_number, review_state, legal_status FROM live.patents ORDER BY 1"
     )

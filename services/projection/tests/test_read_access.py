@@ -75,7 +75,7 @@ async def loaded(*, events: Any = published, **overrides: Any) -> AsyncIterator[
             await service.publish(event, sequence=sequence, time=when, event_id=event_id)
 
         async def all_there() -> bool:
-            _, rows = await service.app.state.deps.engine.query("SELECT count(DISTINCT id) FROM events")
+            _, rows = await service.app.state.deps.engine.query("SELECT count(DISTINCT id) FROM live.events")
             return int(rows[0][0]) == len(history)
 
         await eventually(all_there, what="every event in the engine")

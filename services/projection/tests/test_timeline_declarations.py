@@ -68,10 +68,10 @@ async def test_a_declared_pledge_is_on_the_timeline_encumbers_the_patents_and_sc
     t = datetime(2026, 5, 1, tzinfo=UTC)
     event = registered_kind(pledge_id="p-1", application_numbers=tuple(pledged), pledgee=BANK, registered_by="bank-officer")  # fmt: skip
     await engine.apply([received(event, 1, time=t, event_id="pledge-1")])
-    _, rows = await engine.query("SELECT encumbrances, holders FROM live.patents WHERE pid IN (SELECT pid FROM events WHERE id = 'pledge-1')")  # fmt: skip
+    _, rows = await engine.query("SELECT encumbrances, holders FROM live.patents WHERE pid IN (SELECT pid FROM live.events WHERE id = 'pledge-1')")  # fmt: skip
     assert rows == [(["pledged"], [BANK]), (["pledged"], [BANK])]
     _, timeline = await engine.query(
-        "SELECT name, actor FROM events WHERE pid = (SELECT pid FROM live.patents WHERE application_number = ?) ORDER BY ord",
+        "SELECT name, actor FROM live.events WHERE pid = (SELECT pid FROM live.patents WHERE application_number = ?) ORDER BY ord",
         (pledged[0],),
     )  # fmt: skip
     assert timeline[-1] == ("PledgeRegisteredForTest", "bank-officer")
@@ -81,7 +81,7 @@ async def test_a_declared_pledge_is_on_the_timeline_encumbers_the_patents_and_sc
 
     release = released_kind(pledge_id="p-1", application_numbers=tuple(pledged), pledgee=BANK, registered_by="bank-officer")  # fmt: skip
     await engine.apply([received(release, 2, time=t.replace(month=9), event_id="pledge-2")])
-    _, rows = await engine.query("SELECT encumbrances, holders FROM live.patents WHERE pid IN (SELECT pid FROM events WHERE id = 'pledge-1')")  # fmt: skip
+    _, rows = await engine.query("SELECT encumbrances, holders FROM live.patents WHERE pid IN (SELECT pid FROM live.events WHERE id = 'pledge-1')")  # fmt: skip
     assert rows == [([], []), ([], [])]
     assert (await views.listing(engine, queries.page(bank, Filters()), 10))[2] == 0
     # As of a day between the two, the pledge holds.

@@ -98,7 +98,7 @@ async def test_late_events_count_in_the_period_of_the_day_they_declare() -> None
 
 async def test_the_patent_timeline_files_a_late_event_under_its_declared_day() -> None:
     engine = await engine_of([everything()])
-    _, rows = await engine.query("SELECT effective, time FROM events WHERE id = 'late-answer'")
+    _, rows = await engine.query("SELECT effective, time FROM live.events WHERE id = 'late-answer'")
     assert [(effective.isoformat(), time.date().isoformat()) for effective, time in rows] == [
         ("2024-09-30", "2024-10-02")
     ]

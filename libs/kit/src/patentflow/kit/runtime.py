@@ -194,7 +194,7 @@ def create_service_app(
         settings.consumer_transient_retry_seconds,
     )
     for spec in service.consumers:
-        group = f"patentflow.{settings.service_name}.{spec.name}"
+        group = group_name(settings, spec.name)
         batch = BatchPolicy(
             settings.consumer_batch_records,
             settings.consumer_batch_wait_ms,
@@ -280,6 +280,11 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+def group_name(settings: ServiceSettings, consumer: str) -> str:
+    """The Kafka consumer group of one of a service's consumers."""
+    return f"patentflow.{settings.service_name}.{consumer}"
 
 
 async def _refresh_parked(runtime: Runtime) -> None:

@@ -246,7 +246,7 @@ async def timeline(number: Number, principal: CurrentPrincipal, deps: Deps) -> T
         raise NotFound("no such patent")
     pid = pid_of(normalized)
     _, rows = await deps.engine.query(
-        "SELECT id, type, source, seq, time, effective, actor, data, topic FROM events WHERE pid = ? ORDER BY ord, id",
+        "SELECT id, type, source, seq, time, effective, actor, data, topic FROM live.events WHERE pid = ? ORDER BY ord, id",
         (pid,),
     )
     _, encumbered = await deps.engine.query("SELECT encumbrances FROM live.patents WHERE pid = ?", (pid,))

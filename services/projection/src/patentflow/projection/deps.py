@@ -13,7 +13,7 @@ from patentflow.kit.clock import Clock
 from patentflow.kit.consumer import ConsumerSpec
 from patentflow.kit.kafka import connection_options
 from patentflow.kit.ratelimit import TokenBuckets
-from patentflow.kit.runtime import Runtime, Service, dependency
+from patentflow.kit.runtime import Runtime, Service, dependency, group_name
 from patentflow.projection.config import Settings
 from patentflow.projection.engine import Engine
 from patentflow.projection.facts import FACTS
@@ -32,6 +32,7 @@ class ProjectionDeps:
     reads: TokenBuckets
     clock: Clock
     known_events: frozenset[str]  # names of the event types this platform version has
+    engine_group: str  # the engine's consumer group, rewound to the engine's file at start
 
     @property
     def engine(self) -> Engine:
@@ -39,8 +40,9 @@ class ProjectionDeps:
         return self.generations.handle.current
 
     async def start(self) -> None:
-        """The engine's current tables, from its rows on disk."""
+        """The engine's current tables, from its rows on disk; its consumer group resumes where they end."""
         await self.engine.start()
+        await self.generations.rewind(self.engine_group)
 
     async def stop(self) -> None:
         """Close the engine (a rebuild under way is abandoned)."""
@@ -61,6 +63,9 @@ def build(runtime: Runtime) -> Service[ProjectionDeps]:
         return {"bootstrap_servers": settings.kafka_bootstrap_servers, **connection_options(settings)}
 
     generations = Generations(settings.engine_dir, settings.engine_instance, FACTS.topic_names, open_engine, kafka)
+    consumer_name = (
+        f"{FACTS.name}-{settings.engine_instance}-{generations.handle.current.group.removeprefix('engine-')}"
+    )
     deps = ProjectionDeps(
         patents=PatentView(lambda: generations.handle.current),
         generations=generations,
@@ -68,10 +73,11 @@ def build(runtime: Runtime) -> Service[ProjectionDeps]:
         reads=TokenBuckets(settings.read_rate_per_second, settings.read_burst),
         clock=runtime.clock,
         known_events=frozenset(kind.__name__ for kind in EVENT_TYPES.values()),
+        engine_group=group_name(settings, consumer_name),
     )
     handle = generations.handle
     engine = ConsumerSpec(
-        f"{FACTS.name}-{settings.engine_instance}-{handle.current.group.removeprefix('engine-')}",
+        consumer_name,
         FACTS.topic_names,
         handle.apply_one,
         FACTS,

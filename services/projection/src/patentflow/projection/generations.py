@@ -25,6 +25,8 @@ from typing import Any
 import duckdb
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.structs import OffsetAndMetadata
 
 from patentflow.kit.cloudevents import InvalidEnvelope, ReceivedEvent, parse_record
 from patentflow.projection.engine import Engine
@@ -128,6 +130,49 @@ class Generations:
         temporary = pointer.with_suffix(".tmp")
         temporary.write_text(name, encoding="utf-8")
         os.replace(temporary, pointer)  # atomic: a crash leaves the old or the new name, never half of one
+
+    # --- start -------------------------------------------------------------------------------------------------
+
+    async def rewind(self, group: str, patience: float = 120.0) -> dict[str, int]:
+        """Make the serving engine's consumer group resume where the engine's file ends, on every partition where the
+        group had committed beyond that: a crash loses the tail not yet moved to the file (``Engine._persist``), whose
+        offsets the consumer may have committed. Called before the consumer starts; returns the offsets rewound.
+
+        A crashed process's member stays in the group until its session times out, and the broker refuses a commit
+        from outside the group until then: this waits for it, up to ``patience`` seconds.
+        """
+        engine = self.handle.current
+        if engine.path is None:
+            return {}  # an engine in memory reads every partition from the beginning, in a group of its own
+        positions = await engine.positions()
+        consumer = AIOKafkaConsumer(group_id=group, enable_auto_commit=False, **self.kafka())
+        await consumer.start()
+        try:
+            partitions = await _partitions(consumer, self.topics)
+            consumer.assign(partitions)
+            beginnings = await consumer.beginning_offsets(partitions)
+            rewound: dict[TopicPartition, int] = {}
+            for tp in partitions:
+                committed = await consumer.committed(tp)
+                target = positions.get((tp.topic, tp.partition), beginnings[tp])
+                if committed is not None and committed > target:
+                    rewound[tp] = target
+            deadline = time.monotonic() + patience
+            while rewound:
+                try:
+                    await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in rewound.items()})
+                    break
+                except KafkaError as exc:
+                    if time.monotonic() > deadline:
+                        raise
+                    log.info("waiting for the engine's consumer group to let its old member go", error=repr(exc))
+                    await asyncio.sleep(1.0)
+            found = {f"{tp.topic}:{tp.partition}": offset for tp, offset in rewound.items()}
+            if found:
+                log.warning("engine's consumer group rewound to its file (a crash lost its tail)", offsets=found)
+            return found
+        finally:
+            await consumer.stop()
 
     # --- rebuild -----------------------------------------------------------------------------------------------
 

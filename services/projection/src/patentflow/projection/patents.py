@@ -22,9 +22,7 @@ from patentflow.projection.consumers import PATENTS
 from patentflow.projection.engine import Engine
 from patentflow.projection.facts import pid_of
 
-ROWS_SQL = (
-    "SELECT id, subject, topic, part, off, type, source, seq, time, data FROM events WHERE pid = ? ORDER BY ord, id"
-)
+ROWS_SQL = "SELECT id, subject, topic, part, off, type, source, seq, time, data FROM live.events WHERE pid = ? ORDER BY ord, id"
 _TOPICS = frozenset(PATENTS.topic_names)
 
 

@@ -460,7 +460,7 @@ def quarterly(
     names = ", ".join("?" for _ in events) or "NULL"
     cutoff = " AND e.effective <= ?" if as_of is not None else ""
     rows = (
-        f"SELECT e.pid, e.effective, e.time, e.data FROM events e WHERE e.name IN ({names}){cutoff} "
+        f"SELECT e.pid, e.effective, e.time, e.data FROM live.events e WHERE e.name IN ({names}){cutoff} "
         "AND e.pid IN (SELECT p.pid " + where.sql + ")"
     )
     params: tuple[Any, ...] = (*events, *((as_of,) if as_of is not None else ()), *where.params)
@@ -529,7 +529,7 @@ def matching_coverage(principal: Principal, filters: Filters, group: str, as_of:
     where = base(principal, filters, as_of, _COVERAGE_COLUMNS, join)
     cut = f" AND e.effective <= DATE '{as_of.isoformat()}'" if as_of is not None else ""
     pairs = (
-        f"SELECT e.pid, arg_max(e.mt_open, e.ord) AS open FROM events e WHERE e.mt_demand IS NOT NULL{cut} "
+        f"SELECT e.pid, arg_max(e.mt_open, e.ord) AS open FROM live.events e WHERE e.mt_demand IS NOT NULL{cut} "
         "GROUP BY e.pid, e.mt_demand"
     )
     return Clause(
@@ -557,7 +557,7 @@ def funnel(principal: Principal, filters: Filters, as_of: date | None) -> Clause
         "SELECT e.fn_province AS enterprise_province, "
         "strftime(e.effective, '%Y') || '-Q' || quarter(e.effective) AS quarter, "
         f"{stages}, count(DISTINCT {pair}) FILTER (WHERE e.fn_stage = 'declined') AS declined, "
-        f"max(e.time) AS changed_at FROM events e WHERE e.fn_stage IS NOT NULL{cut} "
+        f"max(e.time) AS changed_at FROM live.events e WHERE e.fn_stage IS NOT NULL{cut} "
         f"AND e.pid IN (SELECT p.pid {where.sql}) GROUP BY 1, 2 ORDER BY 1, 2",
         where.params,
     )
@@ -569,7 +569,7 @@ def declined_reasons(principal: Principal, filters: Filters, as_of: date | None)
     cut = f" AND e.effective <= DATE '{as_of.isoformat()}'" if as_of is not None else ""
     return Clause(
         "SELECT coalesce(e.fn_reason, 'unstated') AS reason, count(DISTINCT e.pid::VARCHAR || ':' || e.fn_enterprise) "
-        f"AS declined, max(e.time) AS changed_at FROM events e WHERE e.fn_stage = 'declined'{cut} "
+        f"AS declined, max(e.time) AS changed_at FROM live.events e WHERE e.fn_stage = 'declined'{cut} "
         f"AND e.pid IN (SELECT p.pid {where.sql}) GROUP BY 1 ORDER BY 2 DESC, 1",
         where.params,
     )
@@ -595,7 +595,7 @@ def answers(principal: Principal, filters: Filters, by: str, as_of: date | None)
     where = base(principal, filters, as_of, _EVALUATION_COLUMNS)
     cut = f" AND e.effective <= DATE '{as_of.isoformat()}'" if as_of is not None else ""
     latest = (
-        f"SELECT e.pid, arg_max(e.{column}, e.ord) AS answer FROM events e WHERE e.ev_enterprise IS NOT NULL{cut} "
+        f"SELECT e.pid, arg_max(e.{column}, e.ord) AS answer FROM live.events e WHERE e.ev_enterprise IS NOT NULL{cut} "
         "GROUP BY e.pid, e.ev_enterprise"
     )
     return Clause(

@@ -1,0 +1,135 @@
+"""The engine's hot tail: rows land in memory and move to the file on another thread, shown exactly once throughout;
+a crash loses only what had not moved (the topics give it again), and a repeat is dropped on either side."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from patentflow.contracts.industries import load_industries
+from patentflow.projection import engine as module
+from patentflow.projection.engine import Engine
+
+from .history import history
+from .test_engine_views import every_view
+
+
+async def _counts(engine: Engine) -> tuple[int, int, int]:
+    """Rows shown, rows in the file, rows of the tail not yet moved (read afresh: a move changes no answer kept)."""
+    shown = (await engine.arrow("SELECT count(*) AS n FROM live.events")).column("n")[0].as_py()
+    stored = (await engine.arrow(f"SELECT count(*) AS n FROM {engine._disk}.events")).column("n")[0].as_py()
+    return shown, stored, shown - stored
+
+
+async def _moved(engine: Engine) -> None:
+    assert engine._moving is not None
+    await engine._moving
+
+
+async def test_rows_show_once_before_during_and_after_their_move_and_repeats_stay_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = history()
+    expected = Engine(None, industries=load_industries())
+    await expected.start()
+    await expected.apply(events)
+    engine = Engine(tmp_path / "engine.duckdb", industries=load_industries())
+    await engine.start()
+    monkeypatch.setattr(module, "PERSIST_SECONDS", 3600.0)  # no move until asked
+    half = len(events) // 2
+    await engine.apply(events[:half])
+    shown, stored, tail = await _counts(engine)
+    assert (stored, tail) == (0, shown)
+    assert shown > 0
+
+    monkeypatch.setattr(module, "PERSIST_SECONDS", 0.0)  # every write moves the tail now
+    await engine.apply(events[half - 4 : half])  # repeats only, still in the tail: nothing new
+    await _moved(engine)
+    assert await _counts(engine) == (shown, shown, 0)
+    await engine.apply(events[:3] + events[half:] + events[-2:])  # repeats of moved rows, new ones, one twice
+    await _moved(engine)
+    assert (await _counts(engine))[0] == (await _counts(expected))[0]
+    assert await every_view(engine, None) == await every_view(expected, None)
+    # The turn after a move deletes what it moved from the tail; shown once all along.
+    await engine.apply(events[-1:])
+    await _moved(engine)
+    left = (await engine.arrow("SELECT count(*) AS n FROM live.recent")).column("n")[0].as_py()
+    assert left == 0
+    everything = (await _counts(expected))[0]
+    assert await _counts(engine) == (everything, everything, 0)
+    await engine.close()
+    await expected.close()
+
+
+async def test_a_crash_loses_only_the_tail_not_moved_and_the_rest_applies_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = history()
+    path = tmp_path / "engine.duckdb"
+    engine = Engine(path, industries=load_industries())
+    await engine.start()
+    monkeypatch.setattr(module, "PERSIST_SECONDS", 0.0)
+    half = len(events) // 2
+    await engine.apply(events[:half])
+    await _moved(engine)
+    monkeypatch.setattr(module, "PERSIST_SECONDS", 3600.0)
+    await engine.apply(events[half:])  # shown, in the tail only
+    shown, stored, tail = await _counts(engine)
+    assert tail > 0
+    assert stored < shown
+    before = await engine.positions()
+    crashed = tmp_path / "crashed"  # the file as a kill -9 leaves it (DuckDB's WAL included)
+    crashed.mkdir()
+    for part in tmp_path.glob("engine.duckdb*"):
+        shutil.copy(part, crashed / part.name)
+    await engine.close()
+
+    restarted = Engine(crashed / "engine.duckdb", industries=load_industries())
+    await restarted.start()
+    assert (await _counts(restarted))[:2] == (stored, stored)
+    after = await restarted.positions()
+    assert after != before
+    assert all(after.get(p, 0) <= offset for p, offset in before.items())
+    await restarted.apply(events)  # what the topics give again from those positions, and repeats of the rest
+    reference = Engine(None, industries=load_industries())
+    await reference.start()
+    await reference.apply(events)
+    assert await every_view(restarted, None) == await every_view(reference, None)
+    assert (await _counts(restarted))[0] == (await _counts(reference))[0]
+    await restarted.close()
+    await reference.close()
+
+
+async def test_close_moves_the_whole_tail_to_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "engine.duckdb"
+    engine = Engine(path, industries=load_industries())
+    await engine.start()
+    monkeypatch.setattr(module, "PERSIST_SECONDS", 3600.0)
+    await engine.apply(history())
+    shown, stored, _ = await _counts(engine)
+    assert stored == 0
+    await engine.close()
+    reopened = Engine(path, industries=load_industries())
+    await reopened.start()
+    assert await _counts(reopened) == (shown, shown, 0)
+    await reopened.close()
+
+
+async def test_reads_see_each_row_once_while_moves_run_beside_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = history()
+    engine = Engine(tmp_path / "engine.duckdb", industries=load_industries())
+    await engine.start()
+    monkeypatch.setattr(module, "PERSIST_SECONDS", 0.0)
+    for event in events:
+        await engine.apply([event])
+        _, rows = await engine.query("SELECT count(*) - count(DISTINCT (id, pid)) FROM live.events")
+        assert rows[0][0] == 0  # never a row twice, whatever the move is doing
+        await asyncio.sleep(0)
+    _, ids = await engine.query("SELECT count(DISTINCT id) FROM live.events")
+    assert int(ids[0][0]) == len({e.meta.id for e in events})
+    await engine.close()
