@@ -259,7 +259,10 @@ class Engine:
                 with contextlib.suppress(Exception):
                     await self._moving  # its failure is logged; the last move below tries again
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._persister, self._persist, True)
+            try:
+                await loop.run_in_executor(self._persister, self._persist, True)
+            except Exception:  # the file stays as a crash would leave it: the rewind at start reads the tail again
+                log.exception("the engine's tail could not be moved to its file at close")
             await loop.run_in_executor(self._persister, self._mover.close)
             await self._in_writer(self._db.close)
         self._readers.shutdown(wait=True)
@@ -311,9 +314,8 @@ class Engine:
         db = self._mover
         top = db.execute("SELECT max(batch) FROM live.recent").fetchall()[0][0]
         moved = 0
-        drop = self._moved  # nothing new: what the last turn moved is a turn old now
+        drop = self._moved  # what turns before this one moved: a turn old now
         if top is not None and top > self._moved:
-            drop = self._moved  # what turns before this one moved
             db.execute("BEGIN")
             try:
                 moved = db.execute(
