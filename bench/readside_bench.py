@@ -38,6 +38,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberMetadata
+from prometheus_client.parser import text_string_to_metric_families
 from pymongo import AsyncMongoClient
 
 SERVICES = ("inventory", "evaluation", "matching", "transactions", "pledge", "projection")
@@ -268,24 +269,68 @@ def endpoints(provinces: list[str]) -> list[tuple[str, str, dict[str, str]]]:
     return out
 
 
+ENGINE_FIGURES = (
+    "patentflow_engine_answers_total",
+    "patentflow_engine_writes_total",
+    "patentflow_engine_read_seconds_sum",
+    "patentflow_engine_read_seconds_count",
+)
+
+
+async def engine_figures(http: httpx.AsyncClient) -> dict[str, float]:
+    """The projection's query-engine counters now (``/metrics``): answers by how served, writes, read time."""
+    text = (await http.get("/metrics")).text
+    out: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name in ENGINE_FIGURES:
+                how = sample.labels.get("how")
+                out[f"{sample.name}:{how}" if how else sample.name] = sample.value
+    return out
+
+
+def engine_during(before: dict[str, float], after: dict[str, float]) -> dict[str, Any]:
+    """What the engine did in a window: a latency figure means little without how many answers were computed."""
+
+    def delta(name: str) -> float:
+        return after.get(name, 0.0) - before.get(name, 0.0)
+
+    computed = delta("patentflow_engine_read_seconds_count")
+    return {
+        "answers_remembered": int(delta("patentflow_engine_answers_total:remembered")),
+        "answers_joined": int(delta("patentflow_engine_answers_total:joined")),
+        "answers_computed": int(delta("patentflow_engine_answers_total:computed")),
+        "mean_compute_ms": round(delta("patentflow_engine_read_seconds_sum") / computed * 1000, 1) if computed else 0,
+        "engine_writes": int(delta("patentflow_engine_writes_total")),
+    }
+
+
 async def generate_load(url: str, token: str, rate: float, seconds: float, provinces: list[str]) -> dict[str, Any]:
-    """Open loop: a request every 1/rate s whatever the answers take; per endpoint, the latencies in ms."""
+    """Open loop: a request every 1/rate s whatever the answers take; per endpoint, the latencies in ms; and what
+    the engine did meanwhile (answers computed or remembered, writes)."""
     plan = endpoints(provinces)
     latencies: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    # Idle connections are dropped by the client before the server's 5 s keep-alive ends (httpx's default is the
+    # same 5 s): otherwise a request sent on one the server is closing fails with a ReadError.
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=2.0)
     async with httpx.AsyncClient(
         base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30, limits=limits
     ) as http:
 
         async def one(name: str, path: str, params: dict[str, str]) -> None:
             started = time.perf_counter()
-            answer = await http.get(path, params=params)
+            try:
+                answer = await http.get(path, params=params)
+                failed = None if answer.status_code == 200 else str(answer.status_code)
+            except httpx.HTTPError as exc:  # counted, not fatal: a closed connection is a figure too
+                failed = type(exc).__name__
             elapsed = (time.perf_counter() - started) * 1000
-            if answer.status_code != 200:
-                errors[name] = errors.get(name, 0) + 1
+            if failed is not None:
+                errors[f"{name}: {failed}"] = errors.get(f"{name}: {failed}", 0) + 1
             latencies.setdefault(name, []).append(elapsed)
 
+        before = await engine_figures(http)
         tasks = []
         started = time.perf_counter()
         total = int(rate * seconds)
@@ -296,12 +341,14 @@ async def generate_load(url: str, token: str, rate: float, seconds: float, provi
             tasks.append(asyncio.create_task(one(*plan[i % len(plan)])))
         await asyncio.gather(*tasks)
         achieved = total / (time.perf_counter() - started)
+        engine = engine_during(before, await engine_figures(http))
     everything = [v for values in latencies.values() for v in values]
     return {
         "offered_rps": rate,
         "achieved_rps": round(achieved, 1),
         "requests": total,
         "errors": errors,
+        "engine": engine,
         "all": percentiles(everything),
         "endpoints": {name: percentiles(values) for name, values in latencies.items()},
     }
@@ -583,9 +630,19 @@ def main() -> int:
                 service.stop()
             if args.keep_logs is not None:  # the services' logs outlive the run's temporary directory
                 shutil.copytree(root / "logs", args.keep_logs, dirs_exist_ok=True)
-                for found in root.glob("infra/**/logs"):  # the broker's and the store's
+                for found in root.glob("infra/**/logs"):  # the broker's own
                     shutil.copytree(found, args.keep_logs / found.parent.name, dirs_exist_ok=True)
+                for found in root.glob("infra/**/*.log"):  # each infrastructure process's output (the store's)
+                    shutil.copy(found, args.keep_logs / found.name)
     return report(results)
+
+
+def engine_line(e: dict[str, Any]) -> str:
+    """One line of what the engine did in a read window."""
+    return (
+        f"{e['answers_computed']} answers computed (mean {e['mean_compute_ms']} ms), {e['answers_remembered']}"
+        f" remembered, {e['answers_joined']} joined a running read; {e['engine_writes']} writes"
+    )
 
 
 def report(r: dict[str, Any]) -> int:
@@ -615,10 +672,11 @@ def report(r: dict[str, Any]) -> int:
         print(
             f"read API at {read['achieved_rps']:.0f} req/s: p50 {read['all']['p50']:.1f} / p95 {read['all']['p95']:.1f} / p99 {read['all']['p99']:.1f} ms; errors {read['errors']}"
         )
+        print(f"  the engine meanwhile: {engine_line(read['engine'])}")
         if read.get("warmup"):
             cold = read["warmup"]
             print(
-                f"  (warm-up before it, not counted: {cold['requests']} requests, p50 {cold['all']['p50']:.1f} / p95 {cold['all']['p95']:.1f} / p99 {cold['all']['p99']:.1f} ms)"
+                f"  (warm-up before it, not counted: {cold['requests']} requests, p50 {cold['all']['p50']:.1f} / p95 {cold['all']['p95']:.1f} / p99 {cold['all']['p99']:.1f} ms; {engine_line(cold['engine'])})"
             )
         for name, p in read["endpoints"].items():
             print(f"  {name:<40} p50 {p['p50']:6.1f}  p95 {p['p95']:6.1f}  p99 {p['p99']:6.1f} ms")

@@ -58,3 +58,12 @@ def _count(generation: int) -> float:
             if sample.name.endswith("_count") and sample.labels["generation"] == str(generation):
                 return sample.value
     return 0.0
+
+
+@pytest.mark.usefixtures("restore_gc")
+def test_a_structure_kept_after_start_up_is_frozen_out_of_full_collections() -> None:
+    kept = {hash((str(i), i)) for i in range(1000)}
+    assert any(tracked is kept for tracked in gc.get_objects())
+    collector.freeze_long_lived()
+    assert not any(tracked is kept for tracked in gc.get_objects())
+    assert gc.get_freeze_count() > 0

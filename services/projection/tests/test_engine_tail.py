@@ -4,6 +4,7 @@ a crash loses only what had not moved (the topics give it again), and a repeat i
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 from pathlib import Path
 
@@ -133,3 +134,19 @@ async def test_reads_see_each_row_once_while_moves_run_beside_writes(
     _, ids = await engine.query("SELECT count(DISTINCT id) FROM live.events")
     assert int(ids[0][0]) == len({e.meta.id for e in events})
     await engine.close()
+
+
+async def test_the_row_hashes_are_kept_out_of_the_collectors_full_passes(tmp_path: Path) -> None:
+    # At 1 000 000 patents the set holds about 2 000 000 hashes: every full collection that walked it paused the
+    # process for 170-195 ms. Built at start, it is frozen; dropped at close, so a swapped-out engine frees it.
+    engine = Engine(tmp_path / "engine.duckdb", industries=load_industries())
+    try:
+        await engine.start()
+        await engine.apply(history())
+        seen = engine._seen
+        assert seen  # the history's rows, hashed
+        assert not any(tracked is seen for tracked in gc.get_objects())
+    finally:
+        await engine.close()
+        gc.unfreeze()
+    assert engine._seen is None

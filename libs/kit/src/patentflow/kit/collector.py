@@ -45,14 +45,24 @@ class PauseTimer:
             )
 
 
+def freeze_long_lived() -> None:
+    """Collect once, then move every object alive now out of the collector's sight (``gc.freeze``): for start-up,
+    and after a service builds a large structure it keeps. Every full collection walks every object it sees: a
+    2 000 000-entry set (the query engine's row hashes at 1 000 000 patents) made each one take 170-195 ms, a
+    pause of every request and consumer of the process; frozen, the collection took no measurable time. A frozen
+    object is still freed when its last reference goes; only a cycle of frozen objects stays, so whoever drops
+    such a structure drops its reference explicitly."""
+    gc.collect()
+    gc.freeze()
+
+
 def tune() -> None:
     """Move what start-up created out of the collector's sight, make collections rarer, and time them.
 
     Called once a service has imported its modules: ``gc.freeze`` keeps those long-lived objects out of every
     later full collection.
     """
-    gc.collect()
-    gc.freeze()
+    freeze_long_lived()
     gc.set_threshold(YOUNG_THRESHOLD, *OLDER_THRESHOLDS)
     if not any(isinstance(callback, PauseTimer) for callback in gc.callbacks):
         gc.callbacks.append(PauseTimer())

@@ -29,8 +29,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import structlog
+from prometheus_client import Counter, Histogram
 
 from patentflow.kit.cloudevents import ReceivedEvent
+from patentflow.kit.collector import freeze_long_lived
 from patentflow.projection.facts import INSTITUTION_FACTS, PATENT_FACTS, ROW_COLUMNS, rows_of
 
 log = structlog.get_logger(__name__)
@@ -52,6 +54,19 @@ SLOW_WRITE_SECONDS = 0.2
 # How often the tail moves to the file: what a crash loses of it is read again from the topics (``rewind``).
 PERSIST_SECONDS = 1.0
 _INSTITUTIONS_TOPIC = "patentflow.inventory.institutions"
+
+# How reads were served: what a latency figure means depends on how many answers had to be computed.
+ANSWERS = Counter(
+    "patentflow_engine_answers_total",
+    "Reads of the query engine by how they were answered (remembered, joined a running read, computed)",
+    ["how"],
+)
+READ_SECONDS = Histogram(
+    "patentflow_engine_read_seconds",
+    "Time to compute one read's answer on a reader thread",
+    buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
+)
+WRITES = Counter("patentflow_engine_writes_total", "Batches written to the query engine (each makes answers stale)")
 
 _DDL = [
     "CREATE TABLE IF NOT EXISTS events ("
@@ -220,6 +235,7 @@ class Engine:
         db.execute("CREATE UNIQUE INDEX patents_pid ON live.patents (pid)")
         db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
         self._seen = self._load_seen(db)
+        freeze_long_lived()  # the hashes and the tables' Python side, out of every later full collection
         self.version += 1  # and again: a read while deriving must not be kept as the answer to what follows
         return time.perf_counter() - started
 
@@ -265,6 +281,8 @@ class Engine:
                 log.exception("the engine's tail could not be moved to its file at close")
             await loop.run_in_executor(self._persister, self._mover.close)
             await self._in_writer(self._db.close)
+            self._seen = None  # frozen (``freeze_long_lived``): freed here even if this engine sits in a cycle
+            self._answers.clear()
         self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
         self._persister.shutdown(wait=True)
@@ -345,6 +363,7 @@ class Engine:
         finally:
             db.unregister("batch")
             self.version += 1  # every answer read before this write is stale now
+            WRITES.inc()
         seconds = time.perf_counter() - started
         if seconds >= SLOW_WRITE_SECONDS:
             log.warning(
@@ -362,6 +381,7 @@ class Engine:
         # lookup, which runs only then (a scan of the ids: 50 ms at 2 000 000 rows).
         if self._seen is None:
             self._seen = self._load_seen(db)
+            freeze_long_lived()
         seen = self._seen
         first: dict[tuple[str, int], int] = {}
         for i, row in enumerate(rows):
@@ -484,10 +504,13 @@ class Engine:
         found = self._answers.get(key)
         if found is not None and found[0] == version:
             self._answers.move_to_end(key)
+            ANSWERS.labels(how="remembered").inc()
             return found[1]
         running = self._running.get((key, version))
         if running is not None:  # the same read is under way: wait for its answer rather than run it again
+            ANSWERS.labels(how="joined").inc()
             return await asyncio.shield(running)
+        ANSWERS.labels(how="computed").inc()
         future = asyncio.get_running_loop().run_in_executor(self._readers, self._read, sql, list(params))
         self._running[(key, version)] = future
         try:
@@ -500,12 +523,15 @@ class Engine:
         return answer
 
     def _read(self, sql: str, params: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        started = time.perf_counter()
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
             cursor = self._local.cursor = self._db.cursor()
         result = cursor.execute(sql, params)
         names = [d[0] for d in result.description or ()]
-        return names, result.fetchall()
+        rows = result.fetchall()
+        READ_SECONDS.observe(time.perf_counter() - started)
+        return names, rows
 
     async def arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         """One read as an Arrow table (large results: fingerprints, exports)."""
