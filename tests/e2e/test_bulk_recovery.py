@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -125,6 +126,54 @@ async def test_recovery_publishes_a_chunk_left_unpublished_once_it_is_old_enough
 
     assert await _sequences(infrastructure, [n for n, _ in rows]) == {n: [1, 2] for n, _ in rows}
     assert await recovering.recover(older_than=timedelta(0)) == 0
+
+
+async def test_recovery_reads_small_markers_not_the_chunks_and_each_goes_once_its_chunk_is_published(
+    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer
+) -> None:
+    database = store.collection.database
+    rows = _rows(10)
+    await _failed_chunk(store, rows)
+    published = BulkCreator(store, database["chunks"], ProducerPublisher(producer))
+    await published.create("import-2:0", _rows(5), CTX)  # published: its marker went with it
+    markers = await database["chunks_pending"].find({}).to_list()
+    assert [m["_id"] for m in markers] == ["import-1:0"]
+    assert set(markers[0]) == {"_id", "attempt", "at"}  # a marker holds no ids: cheap to read on every pass
+
+    recovering = BulkCreator(store, database["chunks"], ProducerPublisher(producer))
+    assert await recovering.recover(older_than=timedelta(0)) == 1
+    assert await database["chunks_pending"].count_documents({}) == 0
+    assert await _sequences(infrastructure, [n for n, _ in rows]) == {n: [1, 2] for n, _ in rows}
+
+
+async def test_a_chunk_left_without_a_marker_is_found_by_the_first_recovery_of_a_process(
+    infrastructure: Infrastructure, store: AggregateStore, producer: AIOKafkaProducer
+) -> None:
+    # As an earlier version left it: unpublished, no marker. A process looks through the chunks once, at its first
+    # pass; later passes read the markers only.
+    database = store.collection.database
+    rows = _rows(10)
+    await _failed_chunk(store, rows)
+    await database["chunks_pending"].delete_many({})
+    recovering = BulkCreator(store, database["chunks"], ProducerPublisher(producer))
+
+    assert await recovering.recover() == 0  # too young at the first pass: remembered for the next ones
+    assert await recovering.recover(older_than=timedelta(0)) == 1
+    assert await recovering.recover(older_than=timedelta(0)) == 0
+    assert await _sequences(infrastructure, [n for n, _ in rows]) == {n: [1, 2] for n, _ in rows}
+
+
+async def test_a_marker_of_a_chunk_never_written_is_dropped_only_once_old(
+    store: AggregateStore, producer: AIOKafkaProducer
+) -> None:
+    database = store.collection.database
+    await database["chunks_pending"].insert_one({"_id": "import-3:0", "attempt": "a", "at": time.time()})
+    recovering = BulkCreator(store, database["chunks"], ProducerPublisher(producer))
+
+    assert await recovering.recover() == 0
+    assert await database["chunks_pending"].count_documents({}) == 1  # young: its chunk may be on its way
+    assert await recovering.recover(older_than=timedelta(0)) == 0
+    assert await database["chunks_pending"].count_documents({}) == 0
 
 
 async def test_an_edit_relayed_before_recovery_sends_the_first_events_first(

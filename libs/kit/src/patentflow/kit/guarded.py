@@ -116,6 +116,16 @@ class GuardedWrites:
             result = await collection.update_one({"_id": doc_id}, update, upsert=upsert)
             return bool(result.matched_count or result.upserted_id is not None)
 
+    async def delete_if(self, collection: AsyncCollection[Document], doc_id: str, guard: Guard) -> bool:
+        """Delete a document if ``guard`` holds, the same way as ``update_if``; True if it was deleted."""
+        if self.compound:
+            return bool((await collection.delete_one({"_id": doc_id, **guard})).deleted_count)
+        async with self.lock(collection, doc_id):
+            doc = await collection.find_one({"_id": doc_id})
+            if doc is None or not holds(doc, guard):
+                return False
+            return bool((await collection.delete_one({"_id": doc_id})).deleted_count)
+
     async def update_many_if(self, collection: AsyncCollection[Document], items: Sequence[GuardedUpdate]) -> None:
         """Several conditional updates; on MongoDB one ordered bulk write."""
         if not items:

@@ -19,7 +19,7 @@ from patentflow.kit.clock import Clock
 from patentflow.kit.periodic import PeriodicJob
 from patentflow.kit.runtime import Runtime, Service, dependency
 
-RECOVERY_SECONDS = 30.0  # how often unpublished import chunks are looked for (a scan of the small chunk collection)
+RECOVERY_SECONDS = 30.0  # how often unpublished import chunks are looked for (their small markers: kit.bulk)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,7 +45,12 @@ def build(runtime: Runtime) -> Service[InventoryDeps]:
     settings = runtime.settings
     assert isinstance(settings, Settings)
     patents, registry = runtime.aggregate_store("patents"), runtime.aggregate_store("institutions")
-    bulk = BulkCreator(patents, runtime.collection("patent_chunks"), runtime.bulk_publisher())
+    bulk = BulkCreator(
+        patents,
+        runtime.collection("patent_chunks"),
+        runtime.bulk_publisher(),
+        pending=runtime.collection("patent_chunks_pending"),
+    )
     importer = Importer(
         patents=patents,
         registry=registry,
