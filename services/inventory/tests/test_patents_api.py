@@ -113,3 +113,14 @@ async def test_a_correction_sent_again_with_a_field_added_as_null_is_another_com
         )
         assert other.status_code == 409
         assert other.json()["detail"]["reason"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+async def test_a_commands_events_are_published_when_its_answer_arrives_in_process() -> None:
+    """The in-process client settles the relay after each command, so a test may read ``published`` at once."""
+    async with inventory() as service:
+        for serial in range(30, 40):
+            created = await service.http.post("/patents", json=patent_body(serial), headers=ADMIN_A)
+            assert created.status_code == 201, created.text
+            numbers = [e.application_number for e in service.published(PatentRecorded)]
+            assert numbers[-1] == created.json()["application_number"]
+            assert len(numbers) == serial - 29

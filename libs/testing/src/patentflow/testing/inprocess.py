@@ -182,7 +182,22 @@ async def running(app: FastAPI) -> AsyncIterator[InProcess]:
     async with TestKafkaBroker(runtime.broker) as broker, app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as client:
-            yield InProcess(app, client, broker, runtime)
+            service = InProcess(app, client, broker, runtime)
+            if runtime.relay is not None and runtime.settings.outbox_relay_enabled:
+                client.event_hooks["response"].append(_settle_after_commands(service))
+            yield service
+
+
+def _settle_after_commands(service: InProcess) -> Callable[[httpx.Response], Awaitable[None]]:
+    """A response hook: a command's events are published (by the relay, woken by its write) before the test sees
+    its answer, so ``published`` right after a command is deterministic. Without it the test raced the relay's task:
+    it won only while a middleware happened to yield to the event loop often enough."""
+
+    async def settle(response: httpx.Response) -> None:
+        if response.request.method not in ("GET", "HEAD", "OPTIONS"):
+            await service.settled()
+
+    return settle
 
 
 async def eventually(
