@@ -17,7 +17,7 @@ from patentflow.projection.queries import Filters
 from patentflow.projection.reference import load_targets
 from patentflow.testing.samples import number
 
-from .history import NOW, cut, history, shuffled_with_repeats
+from .history import NOW, at, cut, history, shuffled_with_repeats
 
 NATIONAL = Principal(sub="n", role=Role.NATIONAL_ADMIN, scope=Scope())
 TARGETS = load_targets()
@@ -201,6 +201,55 @@ async def test_every_filter_works_as_of_a_past_day_too() -> None:
     await engine.close()
 
 
+async def test_patents_by_ipc_class_and_grant_year_now_and_as_of_a_day() -> None:
+    engine = await engine_of([history()])
+    f = Filters()
+    table = await views.rows_of(engine, queries.facet(NATIONAL, f, "ipc_class", None, "grant_year"))
+    # Patents 1, 3, 12 (G06F), 2 (H01M), 11 (A61K) granted in 2020; 13 (G06F) not granted.
+    assert [(r["value"], r["grant_year"], r["patents"]) for r in table] == [
+        ("A61K", 2020, 1),
+        ("G06F", 2020, 3),
+        ("G06F", None, 1),
+        ("H01M", 2020, 1),
+    ]
+    # On 2024-02-15 only institution A's three patents had been recorded.
+    early = await views.rows_of(engine, queries.facet(NATIONAL, f, "ipc_class", date(2024, 2, 15), "filing_year"))
+    assert [(r["value"], r["filing_year"], r["patents"]) for r in early] == [("G06F", 2019, 2), ("H01M", 2019, 1)]
+    await engine.close()
+
+
+async def test_each_figure_says_when_it_last_changed_a_late_event_by_when_it_was_recorded() -> None:
+    engine = await engine_of([history()])
+    f = Filters()
+    coverage = await views.coverage(engine, TARGETS, NATIONAL, f, "institution", None, NOW)
+    assert {r["name"]: r["changed_at"] for r in coverage} == {
+        "示范理工大学": at(date(2025, 6, 2)),  # the five-year flag
+        "湖南示范大学": at(date(2025, 9, 1)),  # the withdrawal from the pool
+    }
+    # The lapse holds from 2024-11-01 but was recorded on 2025-03-05: that is when the figure changed.
+    legal = {r["legal_status"]: r["changed_at"] for r in await views.legal_status(engine, NATIONAL, f, None, None)}
+    assert legal["terminated"] == at(date(2025, 3, 5))
+    pool = await views.pool(engine, NATIONAL, f, ["sei"], None)
+    assert {r["sei"]: r["changed_at"] for r in pool} == {
+        "新一代信息技术产业": at(date(2024, 5, 13)),
+        "新能源汽车产业": at(date(2024, 5, 13)),
+    }
+    await engine.close()
+
+
+@pytest.mark.parametrize("by", sorted(queries.FACETS))
+async def test_legal_status_and_grades_split_by_any_dimension_as_of_a_day(by: str) -> None:
+    """A second dimension reads a column an as-of derivation must compute too; the split keeps every patent."""
+    engine = await engine_of([history()])
+    day = date(2024, 12, 31)
+    for view in (views.legal_status, views.grades):
+        whole = await view(engine, NATIONAL, Filters(), None, day)
+        split = await view(engine, NATIONAL, Filters(), by, day)
+        assert sum(r["patents"] for r in split) == sum(r["patents"] for r in whole) > 0
+        assert all(by in r for r in split)
+    await engine.close()
+
+
 async def test_a_read_is_answered_again_from_memory_only_until_the_next_write() -> None:
     events = history()
     engine = await engine_of([events[:5]])
@@ -256,7 +305,7 @@ async def test_pilot_demonstration_and_other_institutions_are_told_apart_and_jud
     from patentflow.contracts.identifiers import credit_code_check_char
     from patentflow.testing.events import received
 
-    from .history import A, at, patent
+    from .history import A, patent
 
     c = "12320000466000017" + credit_code_check_char("12320000466000017")
     registered = InstitutionRegistered(credit_code=c, name="江苏示范研究院", kind="research_institute",  # type: ignore[arg-type]

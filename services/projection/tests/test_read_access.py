@@ -98,6 +98,9 @@ async def test_each_role_lists_counts_and_facets_its_own_patents_only(service: I
     assert body["total"] == len(expected)
     facet = (await service.http.get("/patents/facets", params={"by": "province"}, headers=token)).json()
     assert sum(c["patents"] for c in facet["counts"]) == len(expected)
+    table = await service.http.get("/patents/facets", params={"by": "ipc_class", "then": "grant_year"}, headers=token)
+    assert table.json()["then"] == "grant_year"
+    assert sum(c["patents"] for c in table.json()["counts"]) == len(expected)
     # Asking for what lies outside the scope gives the empty answer, not an error that says it exists.
     for province, there in (("110000", MINE), ("430000", THEIRS)):
         asked = await service.http.get("/patents", params={"province": province}, headers=token)
@@ -178,6 +181,25 @@ async def test_no_token_is_401_everywhere_and_an_integrator_reads_no_model(servi
         assert (await service.http.get(path, headers=integrator)).status_code in (403, 404), path
     province = auth(Role.PROVINCE_OFFICE, province="110000")
     assert (await service.http.get("/admin/engine", headers=province)).status_code == 403
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
+async def test_only_operators_and_the_national_administrator_operate_the_engine(
+    service: InProcess, caller: str
+) -> None:
+    token = CALLERS[caller][0]
+    operates = caller in ("national", "operator")
+    assert (await service.http.get("/admin/engine", headers=token)).status_code == (200 if operates else 403)
+    assert (await service.http.get("/admin/engine/rebuild", headers=token)).status_code == (200 if operates else 403)
+    if not operates:  # starting one is refused before anything starts (an allowed start is the rebuild tests')
+        assert (await service.http.post("/admin/engine/rebuild", headers=token)).status_code == 403
+
+
+async def test_a_facet_by_one_dimension_twice_is_refused_naming_the_parameter(service: InProcess) -> None:
+    national = auth(Role.NATIONAL_ADMIN)
+    answer = await service.http.get("/patents/facets", params={"by": "province", "then": "province"}, headers=national)
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"][-1] == "then"
 
 
 async def test_the_timeline_lists_every_event_in_order_with_who_and_when(service: InProcess) -> None:

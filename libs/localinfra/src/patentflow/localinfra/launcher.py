@@ -195,8 +195,8 @@ def run(cfg: InfraConfig) -> int:
         except market.MarketError as exc:
             raise InfraError(f"the matching demo data was refused: {exc}") from exc
         tokens["province"] = signer(cfg)("province_office", province=COVERAGE_PROVINCE)
-        _wait_for_coverage(tokens["province"])
-        _print_summary(cfg, tokens, loaded)
+        coverage = _wait_for_coverage(tokens["province"])
+        _print_summary(cfg, tokens, loaded, coverage)
         by_name = {proc.name: (svc, proc) for svc, proc in zip(SERVICES, procs, strict=True)}
         supervisor = Supervisor(lambda name: _start(cfg, *by_name[name]), say=lambda text: print(text, flush=True))
         while True:
@@ -242,15 +242,16 @@ def _coverage_url() -> str:
     return f"{SERVICES[-1].url}/views/coverage?group=institution"
 
 
-def _wait_for_coverage(token: str, timeout: float = 120.0) -> None:
-    """Until the projection shows the province's institutions (its engine reads the import's events)."""
+def _wait_for_coverage(token: str, timeout: float = 120.0) -> list[dict[str, Any]]:
+    """Until the projection shows the province's institutions (its engine reads the import's events); their rows."""
     deadline = time.monotonic() + timeout
     request = urllib.request.Request(_coverage_url(), headers={"Authorization": f"Bearer {token}"})  # noqa: S310
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
-                if json.loads(response.read())["rows"]:
-                    return
+                rows: list[dict[str, Any]] = json.loads(response.read())["rows"]
+                if rows:
+                    return rows
         except (urllib.error.URLError, ValueError, KeyError):
             pass
         time.sleep(1)
@@ -261,7 +262,26 @@ def _hunan(bases: list[str]) -> str:
     return next((b for b in bases if b.startswith("430000-")), bases[0] if bases else "430000-34")
 
 
-def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, object]) -> None:
+def coverage_lines(rows: list[dict[str, Any]], shown: int = 8) -> list[str]:
+    """The province's coverage rows as the summary prints them: institution, stock, inventoried, coverage and each
+    deadline's status; the first ``shown`` institutions, then how many more."""
+    deadlines = sorted(k.removeprefix("status_") for k in (rows[0] if rows else {}) if k.startswith("status_"))
+    lines = [f"    {'institution':<24} {'stock':>6} {'inventoried':>11} {'coverage':>8}  " + "  ".join(deadlines)]
+    for row in rows[:shown]:
+        statuses = "  ".join(f"{row[f'status_{d}']:<10}" for d in deadlines)
+        name = row["name"][:12]  # Chinese: two columns a character
+        coverage = "—" if row["coverage"] is None else f"{row['coverage']:.0%}"
+        lines.append(
+            f"    {name:<{24 - len(name)}} {row['stock_valid']:>6} {row['inventoried']:>11} {coverage:>8}  {statuses}"
+        )
+    if len(rows) > shown:
+        lines.append(f"    … and {len(rows) - shown} more institutions")
+    return lines
+
+
+def _print_summary(
+    cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, object], coverage: list[dict[str, Any]]
+) -> None:
     first = demo.INSTITUTIONS[0]["credit_code"]
     number = demo.patents()[0]["application_number"]
     market_figures: dict[str, Any] = loaded["market"]  # type: ignore[assignment]
@@ -287,6 +307,8 @@ def _print_summary(cfg: InfraConfig, tokens: dict[str, str], loaded: dict[str, o
         f"    export PROVINCE={tokens['province']}",
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{_coverage_url()}'",
         f"  as of 2024-06-30, as a spreadsheet: '{_coverage_url()}&as_of=2024-06-30&format=xlsx' -o coverage.xlsx",
+        "  which answers now:",
+        *coverage_lines(coverage),
         f"  market evaluation: {market_figures['enterprises']} enterprises, {market_figures['experts']} experts,"
         f" {market_figures['evaluated']} pool patents evaluated. Evaluation coverage and grades in Hunan:",
         f"    curl -s -H \"Authorization: Bearer $PROVINCE\" '{SERVICES[-1].url}/views/evaluation-coverage?group=institution'",

@@ -63,9 +63,10 @@ class PatentPage(BaseModel):
 
 
 class Facet(BaseModel):
-    """Counts of the caller's patents by one dimension."""
+    """Counts of the caller's patents by one dimension, or by two (``then``: each count names its value too)."""
 
     by: str
+    then: str | None = None
     counts: list[dict[str, Any]]
 
 
@@ -206,19 +207,28 @@ def _fields(fields: str | None) -> tuple[str, ...]:
 
 
 @router.get(
-    "/facets", response_model=Facet, summary="Counts of the caller's patents by one dimension", responses=RESPONSES
+    "/facets",
+    response_model=Facet,
+    summary="Counts of the caller's patents by one dimension, or by two",
+    responses=RESPONSES,
 )
 async def facets(
     principal: CurrentPrincipal,
     deps: Deps,
     filters: CommonFilters,
     by: Annotated[Literal[tuple(queries.FACETS)], Query(description="The dimension")],  # type: ignore[valid-type]
+    then: Annotated[
+        Literal[tuple(queries.FACETS)] | None,  # type: ignore[valid-type]
+        Query(description="A second dimension: counts by both, e.g. by=ipc_class&then=grant_year"),
+    ] = None,
     as_of: AsOf = None,
 ) -> Facet:
     allowed(principal, queries.LISTING_ROLES)
+    if then == by:
+        raise InvalidInput(("then", "a second dimension other than by"), location="query")
     day = checked_as_of(as_of, deps.clock.today())
-    counts = await views.rows_of(deps.engine, queries.facet(principal, filters, by, day))
-    return Facet(by=by, counts=counts)
+    counts = await views.rows_of(deps.engine, queries.facet(principal, filters, by, day, then))
+    return Facet(by=by, then=then, counts=counts)
 
 
 @router.get("/{number}", response_model=PatentRead, summary="One patent's integrated view", responses=TOO_MANY)

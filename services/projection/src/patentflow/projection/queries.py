@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -333,14 +334,31 @@ FACETS: dict[str, str] = {
     "ipc_class": "p.ipc_class",
     "grade": "p.grade",
     "high_value": "coalesce(p.high_value, FALSE)",
+    "grant_year": "year(p.grant_date)",
+    "filing_year": "year(p.filing_date)",
 }
 
 
-def facet(principal: Principal, filters: Filters, by: str, as_of: date | None = None) -> Clause:
-    """Counts of the caller's patents by one dimension."""
+def facet_columns(*dimensions: str | None) -> tuple[str, ...]:
+    """The patent columns the dimensions read: an as-of derivation computes only the columns a view names, and a
+    view counted by one more dimension (legal status by TRL) needs that one's too."""
+    return tuple(c for d in dimensions if d for c in re.findall(r"\bp\.(\w+)", FACETS[d]))
+
+
+def facet(
+    principal: Principal, filters: Filters, by: str, as_of: date | None = None, then: str | None = None
+) -> Clause:
+    """Counts of the caller's patents by one dimension (``value``), largest first; or by two, ``then`` named after
+    its dimension, in the order of both (an IPC class × grant year table)."""
     where = base(principal, filters, as_of)
+    if then is None:
+        return Clause(
+            f"SELECT {FACETS[by]} AS value, count(*) AS patents {where.sql} GROUP BY 1 ORDER BY 2 DESC, 1",
+            where.params,
+        )
     return Clause(
-        f"SELECT {FACETS[by]} AS value, count(*) AS patents {where.sql} GROUP BY 1 ORDER BY 2 DESC, 1",
+        f"SELECT {FACETS[by]} AS value, {FACETS[then]} AS {then}, count(*) AS patents {where.sql} "
+        "GROUP BY 1, 2 ORDER BY 1, 2",
         where.params,
     )
 
@@ -410,7 +428,7 @@ def pool(principal: Principal, filters: Filters, by: Sequence[str], as_of: date 
 
 def legal_status(principal: Principal, filters: Filters, by: str | None, as_of: date | None) -> Clause:
     """Patents by legal status (and one more dimension)."""
-    where = base(principal, filters, as_of, _COVERAGE_COLUMNS)
+    where = base(principal, filters, as_of, (*_COVERAGE_COLUMNS, *facet_columns(by)))
     extra = f", {FACETS[by]} AS {by}" if by else ""
     group = "1, 2" if by else "1"
     return Clause(
@@ -577,7 +595,7 @@ def declined_reasons(principal: Principal, filters: Filters, as_of: date | None)
 
 def grades(principal: Principal, filters: Filters, by: str | None, as_of: date | None) -> Clause:
     """Patents by grade (none: not graded yet), and how many are high-value, optionally by one more dimension."""
-    where = base(principal, filters, as_of, _EVALUATION_COLUMNS)
+    where = base(principal, filters, as_of, (*_EVALUATION_COLUMNS, *facet_columns(by)))
     extra = f", {FACETS[by]} AS {by}" if by else ""
     group = "1, 2" if by else "1"
     return Clause(
