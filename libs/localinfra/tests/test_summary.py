@@ -12,19 +12,27 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def row(name: str, stock: int, inventoried: int, coverage: float | None, june: str, december: str) -> dict[str, object]:
+def row(
+    name: str, stock: int, inventoried: int, coverage: float | None, june: str | None, december: str | None
+) -> dict[str, object]:
     return {"name": name, "stock_valid": stock, "inventoried": inventoried, "coverage": coverage,
             "status_2024-06-30": june, "status_2024-12-31": december}  # fmt: skip
 
 
 def test_each_institution_is_a_line_with_its_figures_and_statuses() -> None:
-    rows = [row("湖南示范大学", 120, 66, 0.55, "met", "missed"), row("长沙研究院", 0, 0, None, "met", "met")]
-    header, first, second = coverage_lines(rows)
+    rows = [
+        row("湖南示范大学", 120, 66, 0.55, "met", "missed"),
+        row("长沙研究院", 0, 0, None, None, None),  # no stock: no coverage, no status
+        row("湖南第2大学(南校)", 7, 7, 1.0, "met", "met"),  # digits and brackets take one column
+    ]
+    header, first, second, third = coverage_lines(rows)
     assert header.split()[-2:] == ["2024-06-30", "2024-12-31"]
     assert first.split() == ["湖南示范大学", "120", "66", "55%", "met", "missed"]
-    assert second.split() == ["长沙研究院", "0", "0", "—", "met", "met"]
-    # The stock column ends in the same terminal column whatever the name's length.
-    assert width(first[: first.index(" 120") + 4]) == width(second[: second.index(" 0") + 2])
+    assert second.split() == ["长沙研究院", "0", "0", "—", "—", "—"]
+    assert third.split() == ["湖南第2大学(南校)", "7", "7", "100%", "met", "met"]
+    # The stock column ends in the same terminal column whatever the name.
+    ends = {width(first[: first.index(" 120") + 4]), width(second[: second.index(" 0") + 2])}
+    assert ends == {width(third[: third.index(" 7") + 2])}
 
 
 def test_a_long_list_says_how_many_more() -> None:

@@ -150,3 +150,25 @@ async def test_the_row_hashes_are_kept_out_of_the_collectors_full_passes(tmp_pat
         await engine.close()
         gc.unfreeze()
     assert engine._seen is None
+
+
+async def test_a_slow_move_is_logged_with_its_rows_and_whether_it_checkpointed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from structlog.testing import capture_logs
+
+    engine = Engine(tmp_path / "engine.duckdb", industries=load_industries())
+    await engine.start()
+    monkeypatch.setattr(module, "SLOW_WRITE_SECONDS", 0.0)  # every move is slow now
+    monkeypatch.setattr(module, "PERSIST_SECONDS", 0.0)
+    events = history()
+    with capture_logs() as logs:
+        await engine.apply(events[:5])
+        await _moved(engine)
+        engine._db.execute("SET checkpoint_threshold = '1B'")  # the next commit that writes checkpoints
+        await engine.apply(events[5:9])
+        await _moved(engine)
+    moves = [e for e in logs if e["event"] == "slow engine move"]
+    assert [m["rows"] for m in moves] == [5, 4]
+    assert [m["checkpointed"] for m in moves] == [False, True]
+    await engine.close()

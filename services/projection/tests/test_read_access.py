@@ -195,11 +195,17 @@ async def test_only_operators_and_the_national_administrator_operate_the_engine(
         assert (await service.http.post("/admin/engine/rebuild", headers=token)).status_code == 403
 
 
-async def test_a_facet_by_one_dimension_twice_is_refused_naming_the_parameter(service: InProcess) -> None:
+async def test_a_count_by_one_dimension_twice_is_refused_naming_the_parameter(service: InProcess) -> None:
     national = auth(Role.NATIONAL_ADMIN)
-    answer = await service.http.get("/patents/facets", params={"by": "province", "then": "province"}, headers=national)
-    assert answer.status_code == 422
-    assert answer.json()["detail"][0]["loc"][-1] == "then"
+    for path, params, named in (
+        ("/patents/facets", {"by": "province", "then": "province"}, "then"),
+        ("/views/legal-status", {"by": "legal_status"}, "by"),
+        ("/views/grades", {"by": "grade"}, "by"),
+        ("/views/grades", {"by": "high_value"}, "by"),
+    ):
+        answer = await service.http.get(path, params=params, headers=national)
+        assert answer.status_code == 422, (path, params)
+        assert answer.json()["detail"][0]["loc"][-1] == named
 
 
 async def test_the_timeline_lists_every_event_in_order_with_who_and_when(service: InProcess) -> None:

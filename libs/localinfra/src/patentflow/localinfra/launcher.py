@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import time
+import unicodedata
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -250,7 +251,7 @@ def _wait_for_coverage(token: str, timeout: float = 120.0) -> list[dict[str, Any
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
                 rows: list[dict[str, Any]] = json.loads(response.read())["rows"]
-                if rows:
+                if rows and all(row.get("name") for row in rows):  # every institution's registration read too
                     return rows
         except (urllib.error.URLError, ValueError, KeyError):
             pass
@@ -264,19 +265,25 @@ def _hunan(bases: list[str]) -> str:
 
 def coverage_lines(rows: list[dict[str, Any]], shown: int = 8) -> list[str]:
     """The province's coverage rows as the summary prints them: institution, stock, inventoried, coverage and each
-    deadline's status; the first ``shown`` institutions, then how many more."""
+    deadline's status; the first ``shown`` institutions, then how many more. A figure not there yet is a dash."""
     deadlines = sorted(k.removeprefix("status_") for k in (rows[0] if rows else {}) if k.startswith("status_"))
     lines = [f"    {'institution':<24} {'stock':>6} {'inventoried':>11} {'coverage':>8}  " + "  ".join(deadlines)]
     for row in rows[:shown]:
-        statuses = "  ".join(f"{row[f'status_{d}']:<10}" for d in deadlines)
-        name = row["name"][:12]  # Chinese: two columns a character
-        coverage = "—" if row["coverage"] is None else f"{row['coverage']:.0%}"
+        statuses = "  ".join(f"{row.get(f'status_{d}') or '—':<10}" for d in deadlines)
+        coverage = "—" if row.get("coverage") is None else f"{row['coverage']:.0%}"
         lines.append(
-            f"    {name:<{24 - len(name)}} {row['stock_valid']:>6} {row['inventoried']:>11} {coverage:>8}  {statuses}"
+            f"    {_padded(str(row.get('name') or '—')[:12], 24)} {row.get('stock_valid', 0):>6}"
+            f" {row.get('inventoried', 0):>11} {coverage:>8}  {statuses}"
         )
     if len(rows) > shown:
         lines.append(f"    … and {len(rows) - shown} more institutions")
     return lines
+
+
+def _padded(text: str, columns: int) -> str:
+    """``text`` padded to ``columns`` terminal columns: a Chinese character takes two, a digit one."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, columns - used)
 
 
 def _print_summary(

@@ -339,6 +339,13 @@ FACETS: dict[str, str] = {
 }
 
 
+# The dimensions a view already answers by: asked again as its second dimension, they would name a column twice.
+OWN_DIMENSIONS: dict[str, frozenset[str]] = {
+    "legal_status": frozenset({"legal_status"}),
+    "grades": frozenset({"grade", "high_value"}),
+}
+
+
 def facet_columns(*dimensions: str | None) -> tuple[str, ...]:
     """The patent columns the dimensions read: an as-of derivation computes only the columns a view names, and a
     view counted by one more dimension (legal status by TRL) needs that one's too."""

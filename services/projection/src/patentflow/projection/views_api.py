@@ -104,6 +104,7 @@ async def legal_status(
     format: Format = "json",
 ) -> Any:
     allowed(principal, queries.VIEW_ROLES)
+    _another_dimension(by, "legal_status")
     day = checked_as_of(as_of, deps.clock.today())
     rows = await views.legal_status(deps.engine, principal, filters, by, day)
     return _answer("legal-status", rows, format, day)
@@ -187,6 +188,7 @@ async def grades(
     format: Format = "json",
 ) -> Any:
     allowed(principal, queries.VIEW_ROLES)
+    _another_dimension(by, "grades")
     day = checked_as_of(as_of, deps.clock.today())
     rows = await views.grades(deps.engine, principal, filters, by, day)
     return _answer("grades", rows, format, day)
@@ -297,3 +299,11 @@ async def quarterly(
         return answer
     name = f"quarterly-{start}-{end}" + ("" if day is None else f"-{day.isoformat()}")
     return file_response(views.flat(views.quarterly_table(answer)), format, name)
+
+
+def _another_dimension(by: str | None, view: str) -> None:
+    """A second dimension must be another than the view's own (its column would be named twice, one lost)."""
+    if by in queries.OWN_DIMENSIONS[view]:
+        raise InvalidInput(
+            ("by", f"{by} is what this view counts by already; choose another dimension"), location="query"
+        )
