@@ -57,7 +57,7 @@ async def test_rows_show_once_before_during_and_after_their_move_and_repeats_sta
     # The turn after a move deletes what it moved from the tail; shown once all along.
     await engine.apply(events[-1:])
     await _moved(engine)
-    left = (await engine.arrow("SELECT count(*) AS n FROM live.recent")).column("n")[0].as_py()
+    left = (await engine.arrow("SELECT count(*) AS n FROM tail.recent")).column("n")[0].as_py()
     assert left == 0
     everything = (await _counts(expected))[0]
     assert await _counts(engine) == (everything, everything, 0)
@@ -152,7 +152,7 @@ async def test_the_row_hashes_are_kept_out_of_the_collectors_full_passes(tmp_pat
     assert engine._seen is None
 
 
-async def test_a_slow_move_is_logged_with_its_rows_and_whether_it_checkpointed(
+async def test_a_slow_move_is_logged_with_its_rows_and_the_file_checkpoint_it_ran(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from structlog.testing import capture_logs
@@ -165,10 +165,47 @@ async def test_a_slow_move_is_logged_with_its_rows_and_whether_it_checkpointed(
     with capture_logs() as logs:
         await engine.apply(events[:5])
         await _moved(engine)
-        engine._db.execute("SET checkpoint_threshold = '1B'")  # the next commit that writes checkpoints
+        monkeypatch.setattr(module, "FILE_CHECKPOINT_BYTES", 1)  # the next move checkpoints the file
         await engine.apply(events[5:9])
         await _moved(engine)
     moves = [e for e in logs if e["event"] == "slow engine move"]
     assert [m["rows"] for m in moves] == [5, 4]
-    assert [m["checkpointed"] for m in moves] == [False, True]
+    assert [sorted(m["checkpoints"]) for m in moves] == [[], ["engine"]]
+    assert engine._wal_bytes() == 0  # the checkpoint emptied the WAL into the file
     await engine.close()
+
+
+async def test_no_commit_checkpoints_and_each_database_is_checkpointed_where_it_should_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB's checkpoint in a commit would hold the writer (the lag's spikes): off; the file's run on the persister,
+    the memory's before a write when due, and the views stay exactly those of an engine that never checkpointed."""
+    from structlog.testing import capture_logs
+
+    events = history()
+    expected = Engine(None, industries=load_industries())
+    await expected.start()
+    await expected.apply(events)
+    engine = Engine(tmp_path / "engine.duckdb", industries=load_industries())
+    await engine.start()
+    threshold = (await engine.arrow("SELECT current_setting('checkpoint_threshold') AS t")).column("t")[0].as_py()
+    assert threshold.startswith("1.0 TiB")
+    for name, value in (("SLOW_WRITE_SECONDS", 0.0), ("PERSIST_SECONDS", 0.0), ("FILE_CHECKPOINT_BYTES", 1),
+                        ("TAIL_CHECKPOINT_SECONDS", 0.0), ("LIVE_CHECKPOINT_UPDATES", 1)):  # fmt: skip
+        monkeypatch.setattr(module, name, value)
+    with capture_logs() as logs:
+        for start in range(0, len(events), 7):
+            await engine.apply(events[start : start + 7])
+            await _moved(engine)
+    writes = [e for e in logs if e["event"] == "slow engine write"]
+    moves = [e for e in logs if e["event"] == "slow engine move"]
+    assert all("tail" in w["checkpoints"] for w in writes)  # due before every write here
+    assert any("live" in w["checkpoints"] for w in writes)  # once a write had updated a patent
+    assert all(set(m["checkpoints"]) <= {"engine"} for m in moves)
+    assert any(m["checkpoints"] for m in moves)
+    assert await every_view(engine, None) == await every_view(expected, None)
+    await engine.close()
+    reopened = Engine(tmp_path / "engine.duckdb", industries=load_industries())
+    await reopened.start()
+    assert await every_view(reopened, None) == await every_view(expected, None)
+    await reopened.close()

@@ -53,6 +53,20 @@ _PATENT_NAMES = [name for name, _ in PATENT_FACTS]
 SLOW_WRITE_SECONDS = 0.2
 # How often the tail moves to the file: what a crash loses of it is read again from the topics (``rewind``).
 PERSIST_SECONDS = 1.0
+# DuckDB's own checkpoints are off: it runs one in whichever commit fills the WAL past its threshold, and the
+# in-memory databases count too, so at 1 000 events/s every 16 s one of the writer's folds ran a checkpoint of the
+# current tables and held that write for 0.2 - 1 s (the lag's spikes). Each database is checkpointed on its own terms
+# instead (``bench/engine_bench.py --steady`` shows what a write waits for). The file by the persister thread, the
+# only one that writes it; the in-memory ones by the writer, between two writes, since DuckDB refuses to checkpoint
+# a database another transaction is writing. In memory a checkpoint is what frees the rows deleted from a table and
+# the old versions an update leaves, so it is needed now and then, and is cheap while the table is small:
+FILE_CHECKPOINT_BYTES = 16 << 20  # the file, when its WAL holds this much (DuckDB's default threshold)
+# The tail, to free the rows moved out of it (about 1 KB an event until then). Its cost grows with the rows deleted
+# since the last one: 4 - 6 ms for 2 000 rows of 1 KB, 20 - 70 ms for 10 000, 0.2 - 0.4 s for 50 000 (measured).
+TAIL_CHECKPOINT_SECONDS = 2.0
+# The current tables, after this many patents updated (their old versions take about 90 B each): at 1 000 000
+# patents that checkpoint holds one write for about 2 s, so it is rare (an hour of updates at 1 000 events/s).
+LIVE_CHECKPOINT_UPDATES = 3_000_000
 _INSTITUTIONS_TOPIC = "patentflow.inventory.institutions"
 
 # How reads were served: what a latency figure means depends on how many answers had to be computed.
@@ -167,19 +181,22 @@ class Engine:
             for stale in (path, path.with_name(path.name + ".wal")):
                 stale.unlink(missing_ok=True)
             self._db = duckdb.connect(str(path), config={"threads": threads})
+        self._db.execute("SET checkpoint_threshold = '1TiB'")  # never in a commit: see FILE_CHECKPOINT_BYTES
         for statement in _DDL:
             self._db.execute(statement)
         self._db.execute("ATTACH ':memory:' AS live")
+        self._db.execute("ATTACH ':memory:' AS tail")  # a database of its own: checkpointed often, and cheaply
         self._db.execute("INSERT OR IGNORE INTO engine_info VALUES ('moved', '0')")
-        disk = f'"{self._db.execute("SELECT current_database()").fetchall()[0][0]}".main'
+        self._disk_name = self._db.execute("SELECT current_database()").fetchall()[0][0]
+        disk = f'"{self._disk_name}".main'
         self._disk = disk
         # The hot tail: rows written here first, in memory, and moved to the file's table about every second by
         # another thread (see ``_persist``). ``live.events`` is what every read asks: the file's rows and the tail's
         # rows not yet moved; ``moved`` (in the file, committed with the rows it moves) says which those are.
-        self._db.execute(f"CREATE TABLE live.recent AS SELECT *, 0::BIGINT AS batch FROM {disk}.events LIMIT 0")
+        self._db.execute(f"CREATE TABLE tail.recent AS SELECT *, 0::BIGINT AS batch FROM {disk}.events LIMIT 0")
         self._db.execute(
             f"CREATE VIEW live.events AS SELECT * FROM {disk}.events UNION ALL SELECT * EXCLUDE (batch) FROM "
-            f"live.recent WHERE batch > (SELECT CAST(value AS BIGINT) FROM {disk}.engine_info WHERE key = 'moved')"
+            f"tail.recent WHERE batch > (SELECT CAST(value AS BIGINT) FROM {disk}.engine_info WHERE key = 'moved')"
         )
         self._moved = int(self._db.execute("SELECT value FROM engine_info WHERE key = 'moved'").fetchall()[0][0])
         self._batch = self._moved
@@ -188,6 +205,9 @@ class Engine:
         self._persister = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-persist")
         self._moving: asyncio.Future[int] | None = None
         self._last_move = time.monotonic()
+        self._tail_checkpointed = self._last_move
+        self._tail_lock = threading.Lock()  # the persister's delete from the tail, or the writer's checkpoint of it
+        self._updated = 0  # patents updated in the current tables since their last checkpoint
         self._load_reference(industries)
         # The consumer group that feeds this file: a new file (a fresh directory, a rebuild) gets a new group, so it
         # reads every partition from the beginning; a swap hands the live group over (see generations.py).
@@ -323,22 +343,22 @@ class Engine:
         self._moving.add_done_callback(_log_failed_move)
 
     def _persist(self, final: bool) -> int:
-        """Move the tail's rows to the file's table, with ``moved`` in the same commit; returns the rows moved.
+        """Move the tail's rows to the file's table, with ``moved`` in the same commit, then run the checkpoints that
+        are due (see ``FILE_CHECKPOINT_BYTES``); returns the rows moved.
 
-        Only this thread writes the file's table, so DuckDB's checkpoints (they run in the commit that fills the WAL,
-        and hold every insert into the table they write) stall this thread, never the writer's. Rows moved leave the
-        tail a turn later: a read that started before the move's commit may still scan them there.
+        Only this thread writes the file's table and checkpoints, so they stall this thread, never the writer's. Rows
+        moved leave the tail a turn later: a read that started before the move's commit may still scan them there.
         """
         db = self._mover
-        top = db.execute("SELECT max(batch) FROM live.recent").fetchall()[0][0]
+        started = time.perf_counter()
+        top = db.execute("SELECT max(batch) FROM tail.recent").fetchall()[0][0]
         moved = 0
         drop = self._moved  # what turns before this one moved: a turn old now
         if top is not None and top > self._moved:
-            started, wal = time.perf_counter(), self._wal_bytes()
             db.execute("BEGIN")
             try:
                 moved = db.execute(
-                    f"INSERT INTO {self._disk}.events SELECT * EXCLUDE (batch) FROM live.recent "
+                    f"INSERT INTO {self._disk}.events SELECT * EXCLUDE (batch) FROM tail.recent "
                     f"WHERE batch > {self._moved} AND batch <= {int(top)}"
                 ).fetchall()[0][0]
                 db.execute(f"UPDATE {self._disk}.engine_info SET value = '{int(top)}' WHERE key = 'moved'")
@@ -348,21 +368,40 @@ class Engine:
                     db.execute("ROLLBACK")
                 raise
             self._moved = int(top)
-            seconds = time.perf_counter() - started
-            if seconds >= SLOW_WRITE_SECONDS:
-                # A commit that filled the WAL ran DuckDB's checkpoint (the WAL shrank): the writer's slow folds at
-                # 1 000 000 patents came about as often as these (every 14 - 20 s), so they are logged to be laid
-                # side by side with "slow engine write".
-                after = self._wal_bytes()
-                log.warning(
-                    "slow engine move",
-                    rows=int(moved),
-                    seconds=round(seconds, 3),
-                    # rows appended without a checkpoint always grow the WAL; a checkpoint empties it
-                    checkpointed=None if after is None or wal is None else bool(moved) and after <= wal,
-                )
-        db.execute(f"DELETE FROM live.recent WHERE batch <= {self._moved if final else drop}")
+        with self._tail_lock:
+            db.execute(f"DELETE FROM tail.recent WHERE batch <= {self._moved if final else drop}")
+        checkpoints = {}
+        if (self._wal_bytes() or 0) >= FILE_CHECKPOINT_BYTES or final:
+            try:
+                checkpoints[self._disk_name] = self._checkpoint(db, self._disk_name)
+            except duckdb.TransactionException:  # a write transaction open on the file (set_group): next turn
+                log.info("file checkpoint postponed to the next move")
+        seconds = time.perf_counter() - started
+        if seconds >= SLOW_WRITE_SECONDS:
+            # Off the writer's path, but a sign of a machine short of CPU or disk: laid beside "slow engine write".
+            log.warning("slow engine move", rows=int(moved), seconds=round(seconds, 3), checkpoints=checkpoints)
         return int(moved)
+
+    @staticmethod
+    def _checkpoint(db: duckdb.DuckDBPyConnection, name: str) -> float:
+        began = time.perf_counter()
+        db.execute(f'CHECKPOINT "{name}"')
+        return round(time.perf_counter() - began, 3)
+
+    def _checkpoints_due(self, db: duckdb.DuckDBPyConnection) -> dict[str, float]:
+        """On the writer's thread, before a write: checkpoint the in-memory databases that are due."""
+        took = {}
+        try:
+            if time.monotonic() - self._tail_checkpointed >= TAIL_CHECKPOINT_SECONDS:
+                with self._tail_lock:
+                    took["tail"] = self._checkpoint(db, "tail")
+                self._tail_checkpointed = time.monotonic()
+            if self._updated >= LIVE_CHECKPOINT_UPDATES:
+                took["live"] = self._checkpoint(db, "live")
+                self._updated = 0
+        except duckdb.TransactionException:  # a write transaction open on that database: at the next write
+            log.info("memory checkpoint postponed to the next write")
+        return took
 
     def _wal_bytes(self) -> int | None:
         """The size of the file's write-ahead log (0 when there is none; None for an engine in memory)."""
@@ -376,6 +415,7 @@ class Engine:
     def _write(self, table: pa.Table, rows: list[dict[str, Any]], fold: bool) -> Applied:
         started = time.perf_counter()
         db = self._db
+        checkpoints = self._checkpoints_due(db)
         db.register("batch", table)
         try:
             self._store(db, table, rows)
@@ -394,7 +434,8 @@ class Engine:
                 rows=table.num_rows,
                 patents=patents,
                 seconds=round(seconds, 3),
-                store_seconds=round(stored, 3),  # the insert into the tail
+                store_seconds=round(stored, 3),  # the insert into the tail (and the checkpoints before it)
+                checkpoints=checkpoints,
             )
         return Applied(table.num_rows, patents, seconds)
 
@@ -436,7 +477,7 @@ class Engine:
         self._batch += 1
         db.register("fresh", fresh)
         try:
-            db.execute(f"INSERT INTO live.recent SELECT *, {self._batch} FROM fresh")  # one statement: all or none
+            db.execute(f"INSERT INTO tail.recent SELECT *, {self._batch} FROM fresh")  # one statement: all or none
         finally:
             db.unregister("fresh")
         seen.update(keys[i] for i in kept)  # only once stored: a failed insert leaves nothing seen
@@ -477,6 +518,7 @@ class Engine:
         names = ["pid", "updated_at"] + [n for c in stated for n in (c, f"{c}_k")]
         updated = [[pid, *current[pid]] for pid in changed & known]
         if updated:
+            self._updated += len(updated)
             settings = ", ".join(f"{n} = f.{n}" for n in names[1:])
             listed = ",".join(str(u[0]) for u in updated)
             _with_folded(
@@ -508,10 +550,11 @@ class Engine:
                     "(SELECT * FROM live.events WHERE pid IN (SELECT pid FROM batch WHERE encumbrance IS NOT NULL))"
                 )
             )
-            db.execute(
+            updated = db.execute(
                 "UPDATE live.patents SET encumbrances = e.encumbrances, holders = e.holders FROM live.enc e "
                 "WHERE live.patents.pid = e.pid"
-            )
+            ).fetchall()
+            self._updated += int(updated[0][0]) if updated else 0
         institutions = pc.any(pc.equal(table.column("pid"), 0)).as_py()
         if institutions:
             db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
