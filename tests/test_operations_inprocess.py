@@ -12,6 +12,7 @@ from patentflow.testing.inprocess import MemoryRuntime, auth, running, settings_
 
 SERVICES = ["inventory", "evaluation", "matching", "transactions", "pledge", "projection"]
 CONSUMING = {
+    "inventory": "patents-by-owner",  # its own events: each institution's patents by id, for the export
     "evaluation": "patent-replica",
     "matching": "patent-replica",
     "transactions": "patent-replica",
@@ -80,7 +81,19 @@ async def test_dead_letters_are_for_operators_and_name_the_groups_of_this_servic
 
 
 async def test_a_service_without_consumers_has_no_dead_letter_routes() -> None:
-    async with running(_app("inventory")) as running_service:
+    import dataclasses
+
+    from patentflow.inventory.app import create_app
+    from patentflow.inventory.config import Settings
+    from patentflow.inventory.deps import build
+
+    settings = settings_for(Settings)
+    app = create_app(
+        settings,
+        runtime=MemoryRuntime(settings),
+        deps=lambda runtime: dataclasses.replace(build(runtime), consumers=[]),  # the inventory without its index
+    )
+    async with running(app) as running_service:
         assert (await running_service.http.get("/admin/dead-letters", headers=auth(Role.OPERATOR))).status_code == 404
 
 

@@ -21,6 +21,7 @@ CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
 def test_every_consumer_table_maps_or_ignores_every_event_of_its_topics() -> None:
     found = tables()
     assert set(found) == {
+        Service.INVENTORY,  # its own events: the export's index of each institution's patents
         Service.EVALUATION,
         Service.MATCHING,
         Service.TRANSACTIONS,
@@ -43,7 +44,7 @@ def test_a_new_event_on_a_subscribed_topic_fails_the_check_until_a_table_lists_i
         assert EVENT_TYPES[PatentAbandoned.event_type] is PatentAbandoned  # registered by being defined
         gaps = check(m for maps in tables().values() for m in maps)
         # (The projection's patent view folds on read, no consumer: its own test asks it to be complete.)
-        assert set(gaps) == {"patent-replica", "engine"}
+        assert set(gaps) == {"patent-replica", "engine", "patents-by-owner"}
         assert all(names == ["PatentAbandoned"] for names in gaps.values())
     finally:
         REGISTRY.pop(PatentAbandoned.event_type)
@@ -61,7 +62,14 @@ def test_every_event_has_its_producer_and_every_consumer_in_the_asyncapi_documen
             else:
                 receivers.setdefault(name, set()).add(operation_id.split("-", 1)[0])
     assert set(senders) == {e.__name__ for e in ALL_EVENTS}
-    assert receivers["PatentRecorded"] == {"evaluation", "matching", "transactions", "pledge", "projection"}
+    assert receivers["PatentRecorded"] == {
+        "inventory",
+        "evaluation",
+        "matching",
+        "transactions",
+        "pledge",
+        "projection",
+    }
     assert receivers["InventorySubmitted"] == {"projection"}
     assert receivers["InstitutionRegistered"] == {"projection"}  # the engine: ministry, pilot, kind of institution
 

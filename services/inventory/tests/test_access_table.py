@@ -96,6 +96,8 @@ GET /imports/{import_id}                     401  200      200      404    404  
 GET /imports/{import_id}/errors              401  200      200      404    404    404 200    404    404   404    404  404  404  404  404   404
 GET /exports/patents.csv                     401  200      200      403    403    403 200    403    403   403    403  403  403  403  403   403
 POST /operations/sweep                       401  200      200      403    403    403 403    403    403   403    403  403  403  403  403   403
+GET /admin/dead-letters                      401  200      200      403    403    403 403    403    403   403    403  403  403  403  403   403
+POST /admin/dead-letters/replay              401  200      200      403    403    403 403    403    403   403    403  403  403  403  403   403
 """
 
 
@@ -383,6 +385,27 @@ async def export_setup(service: InProcess) -> str:
     return await patent_at(service, 1)
 
 
+# The export index's consumer: its dead letters are the operators' ----------------------------------------------
+
+OWNED_GROUP = "patentflow.inventory.patents-by-owner"
+
+
+async def dead_letters(service: InProcess, _: Any, serial: int) -> Cell:
+    return Cell("/admin/dead-letters")
+
+
+async def replaying(service: InProcess, patent: str, serial: int) -> Cell:
+    return Cell("/admin/dead-letters/replay", {"params": {"group": OWNED_GROUP, "subject": patent}}, patent)
+
+
+async def none_dead(service: InProcess, cell: Cell, who: str, response: httpx.Response, allowed: bool) -> list[str]:
+    if not allowed:
+        return []
+    answer = response.json()
+    expected = [] if cell.url.endswith("dead-letters") else {"subject": cell.subject, "replayed": 0, "remaining": 0, "error": None}  # fmt: skip
+    return [] if answer == expected else [f"answered {answer}"]
+
+
 async def stale_patent(service: InProcess, _: Any, serial: int) -> Cell:
     """A utility model whose term ended after it was recorded: valid in the store until the daily pass."""
     old = {"application_number": number(2004, serial, kind=2), "filing_date": "2004-01-05", "grant_date": "2005-02-01"}
@@ -433,6 +456,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/imports/{import_id}"): Operation(import_read(""), import_shown, setup=one_import),
     ("GET", "/imports/{import_id}/errors"): Operation(import_read("/errors"), import_shown, setup=one_import),
     ("GET", "/exports/patents.csv"): Operation(exporting, exported, setup=export_setup),
+    ("GET", "/admin/dead-letters"): Operation(dead_letters, none_dead),
+    ("POST", "/admin/dead-letters/replay"): Operation(replaying, none_dead, setup=export_setup),
     # a later allowed sweep rightly brings a refused cell's stale patent up to date
     ("POST", "/operations/sweep"): Operation(
         stale_patent, swept, (LegalStatusChanged, "application_number"), refused_stay_silent=False

@@ -10,7 +10,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from patentflow.inventory.config import Settings
+from patentflow.inventory.consumers import COLLECTION as OWNED_COLLECTION
 from patentflow.inventory.imports import Importer
+from patentflow.inventory.owned import OwnedIndex
 from patentflow.inventory.sweep import sweep
 from patentflow.inventory.tabular import Limits
 from patentflow.kit.aggregates import AggregateStore
@@ -30,14 +32,17 @@ class InventoryDeps:
     registry: AggregateStore
     bulk: BulkCreator
     importer: Importer
+    owned: OwnedIndex  # each institution's patents by id, for the export
     clock: Clock
     import_dir: Path
     import_tasks: set[asyncio.Task[None]] = field(default_factory=set)  # running imports, kept from collection
 
     async def start(self) -> None:
-        """Indexes, and imports a stopped process left unfinished marked so that uploading again resumes them."""
+        """Indexes, imports a stopped process left unfinished marked so that uploading again resumes them, and the
+        export's index built, the first time, from the patents."""
         await self.importer.ensure_indexes()
         await self.importer.interrupted()
+        await self.owned.build()
 
 
 def build(runtime: Runtime) -> Service[InventoryDeps]:
@@ -71,6 +76,7 @@ def build(runtime: Runtime) -> Service[InventoryDeps]:
         registry=registry,
         bulk=bulk,
         importer=importer,
+        owned=OwnedIndex(runtime.collection(OWNED_COLLECTION), patents.collection),
         clock=runtime.clock,
         import_dir=settings.import_dir,
     )
@@ -79,7 +85,7 @@ def build(runtime: Runtime) -> Service[InventoryDeps]:
         PeriodicJob("recover-import-chunks", RECOVERY_SECONDS, bulk.recover),
         PeriodicJob("daily-sweep", settings.sweep_interval_seconds, lambda: sweep(patents, runtime.clock.today())),
     ]
-    return Service(deps, outbox=[patents, registry], jobs=jobs, start=deps.start)
+    return Service(deps, consumers=[deps.owned.consumer()], outbox=[patents, registry], jobs=jobs, start=deps.start)
 
 
 Deps = Annotated[InventoryDeps, Depends(dependency(InventoryDeps))]
