@@ -4,7 +4,9 @@ to open demands; withdrawal when it leaves the pool or the demand ends; expiry; 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,8 @@ from patentflow.contracts.events.matching import DemandEnded, DemandPublished, M
 from patentflow.matching.app import create_app
 from patentflow.matching.config import Settings
 from patentflow.matching.deps import MatchingDeps
-from patentflow.matching.handlers import expire_demands
+from patentflow.matching.engine import Engine
+from patentflow.matching.handlers import expire_demands, recover
 from patentflow.testing.calendar import Calendar
 from patentflow.testing.inprocess import InProcess, MemoryRuntime, eventually, running, settings_for
 from patentflow.testing.samples import number
@@ -24,6 +27,7 @@ from .scenario import (
     INSTITUTION_ADMIN,
     NATIONAL,
     OTHER_FIRM,
+    PATENTS,
     WHEN,
     demand_body,
     enterprise_registers,
@@ -217,3 +221,46 @@ def _office(province: str) -> dict[str, str]:
     from patentflow.testing.inprocess import auth
 
     return auth(Role.PROVINCE_OFFICE, province=province)
+
+
+async def test_a_start_rebuilds_the_pool_by_id_from_its_index_and_a_first_start_builds_the_index(
+    service: tuple[InProcess, Calendar],
+) -> None:
+    running_service, _ = service
+    deps = running_service.deps(MatchingDeps)
+    await running_service.publish(
+        WithdrawnFromPool(application_number=CATHODE, reason="licensed elsewhere", withdrawn_by="admin"),
+        sequence=4,
+        time=WHEN,
+    )
+    await eventually(lambda: not deps.engine.has_patent(CATHODE), what="the patent out of the engine")
+    pooled = sorted(number(2019, p[0]) for p in PATENTS if number(2019, p[0]) != CATHODE)
+    replica = deps.patents.collection
+
+    def scan(*_: Any, **__: Any) -> None:
+        raise AssertionError("the start filtered the replica (a scan of every patent on the embedded store)")
+
+    async def started() -> Engine:
+        fresh = replace(deps, engine=Engine(deps.engine.tokeniser, deps.engine.ranking))
+        await recover(fresh)
+        return fresh.engine
+
+    index = deps.pool_index.collection
+
+    async def listed() -> list[str]:
+        return sorted(n for d in await index.find({"_id": {"$ne": "built"}}).to_list() for n in d["numbers"])
+
+    assert await listed() == pooled  # the patent that left, left the index
+    await deps.pool_index.update([CATHODE], [])  # as a crash between the index and the replica could leave it
+    replica.find = scan  # type: ignore[method-assign]
+    engine = await started()
+    assert sorted(n for n in (number(2019, p[0]) for p in PATENTS) if engine.has_patent(n)) == pooled
+    assert await listed() == pooled  # the start took it out again: the replica says it is out of the pool
+    del replica.find  # the instance's patch: the class's find again
+
+    await deps.pool_index.collection.delete_many({})  # a store an earlier version wrote: no index yet
+    engine = await started()
+    assert sorted(n for n in (number(2019, p[0]) for p in PATENTS) if engine.has_patent(n)) == pooled
+    replica.find = scan  # type: ignore[method-assign]
+    engine = await started()  # built once: by id again
+    assert sorted(n for n in (number(2019, p[0]) for p in PATENTS) if engine.has_patent(n)) == pooled

@@ -18,6 +18,8 @@ from patentflow.kit.runtime import Runtime, Service, dependency
 from patentflow.matching.config import Settings
 from patentflow.matching.consumers import COLLECTION, ENTERPRISE_COLLECTION, ENTERPRISE_FACTS, PATENT_FACTS
 from patentflow.matching.engine import Engine, Ranking
+from patentflow.matching.pooled import COLLECTION as POOL_COLLECTION
+from patentflow.matching.pooled import PoolIndex
 from patentflow.matching.text import Tokeniser
 
 
@@ -32,6 +34,7 @@ class MatchingDeps:
     subscriptions: AggregateStore  # an enterprise's preferences, demands, inbox and declines, by credit code
     sessions: AggregateStore  # matchmaking sessions, by id
     engine: Engine  # the indexes: a cache of the two above, rebuilt at start
+    pool_index: PoolIndex  # the pool's numbers by id, for that rebuild
     divisions: dict[str, str]  # IPC subclass -> GB/T 4754 division
     matches_per_demand: int
     clock: Clock
@@ -62,6 +65,7 @@ def build(runtime: Runtime) -> Service[MatchingDeps]:
         subscriptions=runtime.aggregate_store("subscriptions"),
         sessions=runtime.aggregate_store("sessions"),
         engine=engine,
+        pool_index=PoolIndex(runtime.collection(POOL_COLLECTION), runtime.collection(COLLECTION)),
         divisions={row["ipc_class"]: row["gbt4754"] for row in load_industries(settings.industry_table)},
         matches_per_demand=settings.matches_per_demand,
         clock=runtime.clock,

@@ -262,12 +262,10 @@ def _exists(current: Aggregate | None) -> Aggregate:
 
 
 async def recover(deps: MatchingDeps) -> None:
-    """At start: rebuild the engine from the store (the pool from the replica, the open demands), then finish the
-    follow-up work a crash interrupted. The one scan of the replica and of the demands at start."""
-    replica = deps.patents.collection
-    async for doc in replica.find({"in_pool": True}):
-        if pool.belongs(doc):
-            deps.engine.put_patent(pool.entry(doc, deps.divisions))
+    """At start: rebuild the engine from the store (the pool by id from its index, the open demands), then finish
+    the follow-up work a crash interrupted. The one scan of the demands at start (thousands, not a million)."""
+    for doc in await deps.pool_index.members():
+        deps.engine.put_patent(pool.entry(doc, deps.divisions))
     pending = []
     async for doc in deps.demands.collection.find({}, {"state": 1}):
         state = doc["state"]

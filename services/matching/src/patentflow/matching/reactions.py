@@ -21,6 +21,7 @@ from patentflow.contracts.events import (
 )
 from patentflow.kit.cloudevents import ReceivedEvent
 from patentflow.kit.consumer import ConsumerSpec
+from patentflow.kit.decisions import Document
 from patentflow.matching import pool
 from patentflow.matching.consumers import PATENT_FACTS
 from patentflow.matching.deps import MatchingDeps
@@ -66,18 +67,24 @@ class Reactions:
         return applied
 
     async def sync(self, numbers: Sequence[str], *, leaving: set[str]) -> None:
-        """Bring the engine and the matches of these patents in line with the replica."""
-        engine, entered = self.deps.engine, []
+        """Bring the pool's index, the engine and the matches of these patents in line with the replica."""
+        engine = self.deps.engine
+        entered: dict[str, Document] = {}
+        out: dict[str, Document] = {}  # out of the pool now, and in the engine or just left: maybe in the index
         for number in numbers:
             doc = await self.deps.patents.get(number)
             if doc is not None and pool.belongs(doc):
-                engine.put_patent(pool.entry(doc, self.deps.divisions))
-                entered.append(number)
-            elif doc is not None and engine.has_patent(number):
+                entered[number] = doc
+            elif doc is not None and (engine.has_patent(number) or number in leaving):
+                out[number] = doc
+        await self.deps.pool_index.update(entered, out)  # before the engine: a start rebuilds it from this index
+        for doc in entered.values():
+            engine.put_patent(pool.entry(doc, self.deps.divisions))
+        for number, doc in out.items():
+            if engine.has_patent(number):
                 engine.drop_patent(number)
-                await withdraw_patent(self.deps, number, pool.why_out(doc))
-            elif doc is not None and number in leaving:
-                await withdraw_patent(self.deps, number, pool.why_out(doc))  # out of the index already: a retry
+            # withdrawn even if out of the engine already: a retry after a crash between the two
+            await withdraw_patent(self.deps, number, pool.why_out(doc))
         engine.commit()
         for number in entered:
             await match_pooled(self.deps, number)
