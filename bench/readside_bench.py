@@ -255,6 +255,23 @@ async def store_queries(mongodb_url: str, province: str, limit_seconds: float = 
 # --- load generator (a second process) --------------------------------------------------------------------------
 
 
+def market_data(services: dict[str, Any], pooled: list[Any], sign: Any, bootstrap: str) -> dict[str, Any]:
+    """Enterprises evaluate ``pooled`` through the evaluation API and publish demands to matching (as ``make run``
+    does), and every consumer catches up: the seconds it took and what was sent."""
+    from patentflow.localinfra import market
+
+    print(f"enterprises evaluate {len(pooled):,} pool patents and publish demands ...", flush=True)
+    started = time.perf_counter()
+    figures = market.load(services["evaluation"].url, pooled, sign)
+    firms = figures.pop("firms")
+    out: dict[str, Any] = {k: v for k, v in figures.items() if k != "bases"}
+    if "matching" in services:
+        matched = market.demands(services["matching"].url, firms, sign)
+        out.update(demands=matched["demands"], pushed=matched["pushed"])
+    asyncio.run(caught_up(bootstrap, within=3600))
+    return {**out, "seconds": round(time.perf_counter() - started, 1)}
+
+
 def endpoints(provinces: list[str], numbers: list[str]) -> list[tuple[str, str, dict[str, str]]]:
     """(name, path, params) of the list and monitoring endpoints the generator asks, province by province, with one
     patent and its timeline among them (by number: what the store answers by ``_id``)."""
@@ -530,6 +547,13 @@ def main() -> int:
     parser.add_argument("--lag-series", type=Path, help="write each offered event's send time and lag to this file")
     parser.add_argument("--keep-logs", type=Path, help="copy the services' logs into this directory at the end")
     parser.add_argument("--review-share", type=float, default=0.01)
+    parser.add_argument(
+        "--market-patents",
+        type=int,
+        default=2000,
+        help="pool patents offered to enterprises through the evaluation API (then their demands to matching), so"
+        " the evaluation, matching and funnel views are timed over data",
+    )
     parser.add_argument("--per-institution", type=int, default=3000, help="patents per institution, on average")
     parser.add_argument("--stages", default=",".join(STAGES), help=f"a subset of {','.join(STAGES)} (load always runs)")
     parser.add_argument("--loadgen")
@@ -580,7 +604,7 @@ def main() -> int:
             settle = asyncio.run(caught_up(infra.kafka_bootstrap, within=6 * 3600))
             events = asyncio.run(end_offsets_total(infra.kafka_bootstrap))
             whole = time.perf_counter() - started
-            loaded.pop("pooled_patents")
+            pooled = loaded.pop("pooled_patents")
             results["load"] = {
                 **loaded,
                 "rows_per_second": round(plan.patents / loaded["import_seconds"], 1),
@@ -589,6 +613,9 @@ def main() -> int:
                 "end_to_end_events_per_second": round(events / whole, 1),
             }
             print(json.dumps(results["load"]), flush=True)
+            if "evaluation" in services and args.market_patents:
+                results["market"] = market_data(services, pooled[: args.market_patents], sign, infra.kafka_bootstrap)
+                print(json.dumps(results["market"]), flush=True)
 
             if "second" in stages:
                 second = dataset.plan(args.second_import, per_institution=args.per_institution, base=1)
@@ -675,6 +702,12 @@ def report(r: dict[str, Any]) -> int:
     print(
         f"import: {load['rows_per_second']:.0f} rows/s; all consumer groups caught up {load['caught_up_after_load_seconds']:.0f} s after it ended"
     )
+    if "market" in r:
+        m = r["market"]
+        print(
+            f"market data for the evaluation, matching and funnel views: {m['evaluated']:,} evaluations, {m['reviewed']:,}"
+            f" expert reviews, {m.get('demands', 0):,} demands ({m.get('pushed', 0):,} pushes), in {m['seconds']:.0f} s"
+        )
     if "second_import" in r:
         second = r["second_import"]
         print(
