@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
+
+import pytest
 
 from patentflow.contracts.events import InventoryRecordFilled, PatentRecorded
 from patentflow.contracts.events.common import Owner
@@ -85,3 +88,12 @@ async def test_a_store_written_before_the_index_is_indexed_once_at_start() -> No
     await owned.patents.insert_one({"_id": number(2019, 99), "state": {"patent": {"owner": {"credit_code": A}}}})
     await owned.build()  # built: the consumer adds what comes later, no second scan
     assert number(2019, 99) not in await owned.numbers_of(A)
+
+
+async def test_a_recorded_event_without_its_owner_is_refused_and_adds_nothing() -> None:
+    owned = index()
+    event = recorded(1, A)
+    broken = dataclasses.replace(event, data={k: v for k, v in event.data.items() if k != "owner"})
+    with pytest.raises(ValueError, match="owner"):
+        await owned.apply_batch([[broken]])
+    assert await owned.numbers_of(A) == []

@@ -209,3 +209,33 @@ async def test_no_commit_checkpoints_and_each_database_is_checkpointed_where_it_
     await reopened.start()
     assert await every_view(reopened, None) == await every_view(expected, None)
     await reopened.close()
+
+
+async def test_a_file_an_earlier_version_wrote_with_a_key_on_the_rows_is_started_afresh(tmp_path: Path) -> None:
+    """The file is a cache of the topics: one with other columns, or with the primary key the rows no longer carry
+    (every move and checkpoint kept its index), starts empty under a new consumer group, which reads them all."""
+    import duckdb
+
+    from patentflow.projection.facts import ROW_COLUMNS
+
+    path = tmp_path / "engine.duckdb"
+    old = duckdb.connect(str(path))
+    columns = ", ".join(f"{name} {kind}" for name, kind in ROW_COLUMNS)
+    old.execute(f"CREATE TABLE events ({columns}, PRIMARY KEY (id, pid))")
+    old.execute("CREATE TABLE engine_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    old.execute("INSERT INTO engine_info VALUES ('group', 'engine-old'), ('moved', '0')")
+    old.execute("INSERT INTO events (id, pid) VALUES ('e1', 1)")
+    old.close()
+    engine = Engine(path, industries=load_industries())
+    await engine.start()
+    assert engine.group != "engine-old"
+    assert await engine.count_events() == 0
+    keys = await engine.arrow("SELECT count(*) AS n FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' AND table_name = 'events'")  # fmt: skip
+    assert keys.column("n")[0].as_py() == 0
+    await engine.apply(history())
+    assert await engine.count_events() > 0
+    await engine.close()
+    again = Engine(path, industries=load_industries())  # its own file now: kept
+    assert again.group == engine.group
+    await again.start()
+    await again.close()
