@@ -61,9 +61,11 @@ PERSIST_SECONDS = 1.0
 # a database another transaction is writing. In memory a checkpoint is what frees the rows deleted from a table and
 # the old versions an update leaves, so it is needed now and then, and is cheap while the table is small:
 FILE_CHECKPOINT_BYTES = 16 << 20  # the file, when its WAL holds this much (DuckDB's default threshold)
-# The tail, to free the rows moved out of it (about 1 KB an event until then). Its cost grows with the rows deleted
-# since the last one: 4 - 6 ms for 2 000 rows of 1 KB, 20 - 70 ms for 10 000, 0.2 - 0.4 s for 50 000 (measured).
-TAIL_CHECKPOINT_SECONDS = 2.0
+# The tail, to free the rows moved out of it (about 1 KB an event until then). Alone, its cost grows with the rows
+# deleted since the last one (4 - 6 ms for 2 000 rows of 1 KB, 20 - 70 ms for 10 000); under the full platform at
+# 100 000 patents the lag's p99 was 0.84 - 1.17 s with one every 2 s and 0.57 s with one every 10 s (three runs and
+# one, ``readside_bench.py --stages lag``), so every 10 s.
+TAIL_CHECKPOINT_SECONDS = 10.0
 # The current tables, after this many patents updated (their old versions take about 90 B each): at 1 000 000
 # patents that checkpoint holds one write for about 2 s, so it is rare (an hour of updates at 1 000 events/s).
 LIVE_CHECKPOINT_UPDATES = 3_000_000
