@@ -160,16 +160,16 @@ async def steady(engine: Engine, args: Any, owners: list[Owner], serial: int) ->
     due, last = start, wal_size()
     while due - start < args.steady:
         await asyncio.sleep(max(0.0, due - loop.time()))
-        now = datetime.now(UTC)
+        stated = datetime.now(UTC)
         again = [(s * 7919) % args.patents for s in range(serial, serial + size // 2)]  # spread over the loaded ones
         fresh = list(range(serial, serial + size - len(again)))
-        rows = [row for s in fresh + again for row in rows_of(recorded(s, owners[s % len(owners)], now))]
+        rows = [row for s in fresh + again for row in rows_of(recorded(s, owners[s % len(owners)], stated))]
         serial += len(fresh)
         await engine.apply_rows(rows)
         late.append((loop.time() - due) * 1000)
-        now = wal_size()
-        checkpoints += now < last
-        last, due = now, due + interval
+        size_now = wal_size()
+        checkpoints += size_now < last
+        last, due = size_now, due + interval
     late.sort()
 
     def at(q: float) -> float:
