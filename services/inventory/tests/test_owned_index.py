@@ -9,7 +9,7 @@ import pytest
 
 from patentflow.contracts.events import InventoryRecordFilled, PatentRecorded
 from patentflow.contracts.events.common import Owner
-from patentflow.inventory.consumers import BUCKETS, OWNED, bucket_id
+from patentflow.inventory.consumers import OWNED
 from patentflow.inventory.owned import OwnedIndex
 from patentflow.kit.cloudevents import ReceivedEvent
 from patentflow.testing.events import received
@@ -61,15 +61,9 @@ async def test_batches_and_single_events_with_repeats_give_each_institution_exac
     assert await owned.numbers_of(A) == sorted(e.meta.subject for e in mine)
     assert await owned.numbers_of(B) == sorted(e.meta.subject for e in theirs)
     assert await owned.numbers_of("12999999999999999X") == []
-    documents = await owned.collection.find({}).to_list()
-    assert all(len(d["numbers"]) == len(set(d["numbers"])) for d in documents)
-    assert len({d["_id"] for d in documents if d["_id"].startswith(A)}) <= BUCKETS
-
-
-def test_a_number_always_falls_in_the_same_document() -> None:
-    # crc32, not Python's hash(): a process started with another hash seed must find the same document
-    assert bucket_id(A, "201910000001.4") == f"{A}/{__import__('zlib').crc32(b'201910000001.4') % BUCKETS:02d}"
-    assert len({bucket_id(A, number(2019, s)) for s in range(200)}) == BUCKETS
+    documents = await owned.sets.collection.find({}).to_list()
+    assert all(len(d["members"]) == len(set(d["members"])) for d in documents)
+    assert len({d["_id"] for d in documents if d["_id"].startswith(A)}) <= owned.sets.buckets
 
 
 async def test_a_store_written_before_the_index_is_indexed_once_at_start() -> None:

@@ -245,10 +245,10 @@ async def test_a_start_rebuilds_the_pool_by_id_from_its_index_and_a_first_start_
         await recover(fresh)
         return fresh.engine
 
-    index = deps.pool_index.collection
+    index = deps.pool_index.sets.collection
 
     async def listed() -> list[str]:
-        return sorted(n for d in await index.find({"_id": {"$ne": "built"}}).to_list() for n in d["numbers"])
+        return sorted(n for d in await index.find({"_id": {"$ne": "built"}}).to_list() for n in d["members"])
 
     assert await listed() == pooled  # the patent that left, left the index
     await deps.pool_index.update([CATHODE], [])  # as a crash between the index and the replica could leave it
@@ -258,7 +258,7 @@ async def test_a_start_rebuilds_the_pool_by_id_from_its_index_and_a_first_start_
     assert await listed() == pooled  # the start took it out again: the replica says it is out of the pool
     del replica.find  # the instance's patch: the class's find again
 
-    await deps.pool_index.collection.delete_many({})  # a store an earlier version wrote: no index yet
+    await index.delete_many({})  # a store an earlier version wrote: no index yet
     engine = await started()
     assert sorted(n for n in (number(2019, p[0]) for p in PATENTS) if engine.has_patent(n)) == pooled
     replica.find = scan  # type: ignore[method-assign]
