@@ -34,6 +34,7 @@ BENCH_PATENTS ?= 1000000
 bench: install ## benchmarks: consumers, imports, the read side and the matching engine at BENCH_PATENTS (1 000 000) patents
 	$(PY) bench/consumer_bench.py
 	$(PY) bench/import_bench.py
+	$(PY) bench/idsets_bench.py
 	$(PY) bench/engine_bench.py --patents $(BENCH_PATENTS) --steady 60
 	$(PY) bench/readside_bench.py --patents $(BENCH_PATENTS)
 	$(PY) bench/matching_quality.py

@@ -12,11 +12,13 @@ import pytest
 
 from patentflow.contracts.events import WithdrawnFromPool
 from patentflow.contracts.events.matching import DemandEnded, DemandPublished, MatchFound, MatchWithdrawn
+from patentflow.kit.idsets import IdSets
 from patentflow.matching.app import create_app
 from patentflow.matching.config import Settings
 from patentflow.matching.deps import MatchingDeps
 from patentflow.matching.engine import Engine
 from patentflow.matching.handlers import expire_demands, recover
+from patentflow.matching.pooled import PoolIndex
 from patentflow.testing.calendar import Calendar
 from patentflow.testing.inprocess import InProcess, MemoryRuntime, eventually, running, settings_for
 from patentflow.testing.samples import number
@@ -241,14 +243,13 @@ async def test_a_start_rebuilds_the_pool_by_id_from_its_index_and_a_first_start_
         raise AssertionError("the start filtered the replica (a scan of every patent on the embedded store)")
 
     async def started() -> Engine:
-        fresh = replace(deps, engine=Engine(deps.engine.tokeniser, deps.engine.ranking))
+        index = PoolIndex(deps.pool_index.sets.collection, deps.pool_index.replica)  # a new process: nothing cached
+        fresh = replace(deps, engine=Engine(deps.engine.tokeniser, deps.engine.ranking), pool_index=index)
         await recover(fresh)
         return fresh.engine
 
-    index = deps.pool_index.sets.collection
-
-    async def listed() -> list[str]:
-        return sorted(n for d in await index.find({"_id": {"$ne": "built"}}).to_list() for n in d["members"])
+    async def listed() -> list[str]:  # as a fresh process reads the index (no cache)
+        return await IdSets(deps.pool_index.sets.collection).members("pool")
 
     assert await listed() == pooled  # the patent that left, left the index
     await deps.pool_index.update([CATHODE], [])  # as a crash between the index and the replica could leave it
@@ -258,7 +259,7 @@ async def test_a_start_rebuilds_the_pool_by_id_from_its_index_and_a_first_start_
     assert await listed() == pooled  # the start took it out again: the replica says it is out of the pool
     del replica.find  # the instance's patch: the class's find again
 
-    await index.delete_many({})  # a store an earlier version wrote: no index yet
+    await deps.pool_index.sets.collection.delete_many({})  # a store an earlier version wrote: no index yet
     engine = await started()
     assert sorted(n for n in (number(2019, p[0]) for p in PATENTS) if engine.has_patent(n)) == pooled
     replica.find = scan  # type: ignore[method-assign]
