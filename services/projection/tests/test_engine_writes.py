@@ -51,6 +51,35 @@ async def test_a_restart_keeps_the_index_the_fold_reads_by() -> None:
     await expected.close()
 
 
+async def test_a_write_that_fails_after_adding_new_patents_is_retried_without_adding_them_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The fold looks up only the pids it knows are there: the ones its failed attempt inserted must be known.
+    events = history()
+    engine = Engine(None)
+    await engine.start()
+    fold_rest = Engine._fold_rest
+    failures = iter([RuntimeError("the process is stopping")])
+
+    def failing_once(self: Engine, *args: object) -> int:
+        for failure in failures:
+            raise failure
+        return fold_rest(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Engine, "_fold_rest", failing_once)
+    with pytest.raises(RuntimeError):
+        await engine.apply(events)
+    await engine.apply(events)  # the consumer's retry of the same batch
+    expected = Engine(None)
+    await expected.start()
+    await expected.apply(events)
+    assert await _state(engine) == await _state(expected)
+    _, counts = await engine.query("SELECT count(*), count(DISTINCT pid) FROM live.patents")
+    assert counts[0][0] == counts[0][1] > 5
+    await engine.close()
+    await expected.close()
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 async def test_folds_in_any_order_with_repeats_equal_the_derivation_column_for_column(seed: int) -> None:
     # Every column of the current table, the ord each value is from and when the patent last changed included:
