@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -241,21 +239,3 @@ async def test_a_file_an_earlier_version_wrote_with_a_key_on_the_rows_is_started
     assert again.group == engine.group
     await again.start()
     await again.close()
-
-
-async def test_the_persister_runs_at_a_lower_priority_than_the_writer(tmp_path: Path) -> None:
-    # The file's checkpoints are background work: on a saturated machine they must not take the cores first.
-    def niceness() -> int:
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-    base = os.getpriority(os.PRIO_PROCESS, 0)
-    engine = Engine(tmp_path / "engine.duckdb", persist_nice=10)
-    await engine.start()
-    loop = asyncio.get_running_loop()
-    assert await loop.run_in_executor(engine._persister, niceness) == max(base, 10)
-    assert await loop.run_in_executor(engine._writer, niceness) == base
-    await engine.close()
-    plain = Engine(tmp_path / "plain.duckdb", persist_nice=0)
-    await plain.start()
-    assert await loop.run_in_executor(plain._persister, niceness) == base
-    await plain.close()

@@ -27,13 +27,6 @@ class Settings(ServiceSettings):
         "consumer group (patentflow.projection.engine-<name>) and answers from its own copy",
     )
     engine_threads: int = Field(2, ge=1, le=64, description="DuckDB worker threads")
-    engine_persist_nice: int = Field(
-        10,
-        ge=0,
-        le=19,
-        description="Nice value of the engine's persister thread (moves to the file, file checkpoints): background "
-        "work the consumers and readers go before; 0 runs it at the service's own priority",
-    )
     industry_table: Path = Field(INDUSTRY_TABLE, description="IPC subclass -> SEI / GB/T 4754 table (CSV)")
     targets_file: Path = Field(TARGETS_FILE, description="Coverage deadlines, region targets and metrics (TOML)")
     read_rate_per_second: float = Field(100.0, gt=0, description="Read requests per second per token")

@@ -57,9 +57,7 @@ def build(runtime: Runtime) -> Service[ProjectionDeps]:
     industries = load_industries(settings.industry_table)
 
     def open_engine(path: object) -> Engine:
-        return Engine(  # type: ignore[arg-type]
-            path, industries=industries, threads=settings.engine_threads, persist_nice=settings.engine_persist_nice
-        )
+        return Engine(path, industries=industries, threads=settings.engine_threads)  # type: ignore[arg-type]
 
     def kafka() -> dict[str, object]:
         return {"bootstrap_servers": settings.kafka_bootstrap_servers, **connection_options(settings)}

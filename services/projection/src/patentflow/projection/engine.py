@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import secrets
 import threading
 import time
@@ -70,11 +69,6 @@ TAIL_CHECKPOINT_SECONDS = 10.0
 # The current tables, after this many patents updated (their old versions take about 90 B each): at 1 000 000
 # patents that checkpoint holds one write for about 2 s, so it is rare (an hour of updates at 1 000 events/s).
 LIVE_CHECKPOINT_UPDATES = 3_000_000
-# The persister's moves and file checkpoints are work nothing waits for, yet a checkpoint took 0.2 - 4.9 s of CPU on
-# a saturated machine, and the lag's worst seconds fell in them (``readside_bench.py --lag-series`` beside the "slow
-# engine move" lines). Its thread runs at this nice value (``Settings.engine_persist_nice``), so the scheduler gives
-# the consumers and the writer the cores first (Linux sets niceness per thread; elsewhere it is left as it is).
-PERSIST_NICE = 10
 _INSTITUTIONS_TOPIC = "patentflow.inventory.institutions"
 
 # How reads were served: what a latency figure means depends on how many answers had to be computed.
@@ -178,13 +172,7 @@ class Engine:
     """One DuckDB database: ``path`` on disk (None: in memory, for tests) plus the in-memory current tables."""
 
     def __init__(
-        self,
-        path: Path | None,
-        *,
-        industries: Sequence[dict[str, str]] = (),
-        threads: int = 2,
-        readers: int = 4,
-        persist_nice: int = PERSIST_NICE,
+        self, path: Path | None, *, industries: Sequence[dict[str, str]] = (), threads: int = 2, readers: int = 4
     ) -> None:
         self.path = path
         if path is not None:
@@ -220,9 +208,7 @@ class Engine:
         self._seen: set[int] | None = None  # hash((id, pid)) of every row stored: repeats found without a lookup
         self._pids: set[int] = set()  # every pid in live.patents: a batch of new patents is folded without a lookup
         self._mover = self._db.cursor()
-        self._persister = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="engine-persist", initializer=_lower_priority, initargs=(persist_nice,)
-        )
+        self._persister = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-persist")
         self._moving: asyncio.Future[int] | None = None
         self._last_move = time.monotonic()
         self._tail_checkpointed = self._last_move
@@ -674,16 +660,6 @@ class Engine:
 
     async def _in_writer(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
-
-
-def _lower_priority(nice: int) -> None:
-    """Give the calling thread this nice value (Linux: per thread), if the platform lets it."""
-    if nice <= 0 or not hasattr(os, "setpriority"):
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-    except OSError:  # not permitted here: the thread keeps the process's priority
-        log.info("engine persister priority left as it is")
 
 
 def _log_failed_move(future: asyncio.Future[int]) -> None:
