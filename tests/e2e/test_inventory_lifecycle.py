@@ -210,7 +210,10 @@ async def test_daily_sweep_expires_and_flags_by_the_service_clock(
 
     later = ServiceUnderTest("inventory", env, logs_dir).start(PATENTFLOW_TODAY="2031-01-01")
     try:
-        swept = await http.post(f"{later.url}/operations/sweep", headers=token(Role.OPERATOR))
+        # Every patent, not the calendar's due ones: this database's processes share the index consumer's group with
+        # the session's inventory, which reads (and files) their events into its own database. The calendar is tested
+        # in process (services/inventory/tests/test_due_calendar.py) and on this store (test_due_calendar_real.py).
+        swept = await http.post(f"{later.url}/operations/sweep", params={"every": "true"}, headers=token(Role.OPERATOR))
         expired = (await http.get(f"{later.url}/patents/{utility}", headers=ADMIN_A)).json()
         flagged = (await http.get(f"{later.url}/patents/{funded}", headers=ADMIN_A)).json()
         justified = await http.post(

@@ -12,6 +12,7 @@ from patentflow.contracts.identifiers import credit_code_check_char
 from patentflow.inventory.app import create_app
 from patentflow.inventory.config import Settings
 from patentflow.kit.clock import Clock
+from patentflow.testing.calendar import Calendar
 from patentflow.testing.inprocess import InProcess, MemoryRuntime, auth, running, settings_for
 from patentflow.testing.samples import number
 
@@ -75,4 +76,15 @@ async def inventory(today: date = TODAY) -> AsyncIterator[InProcess]:
         assert (
             await service.http.post(f"/institutions/{B}/inventors", json=theirs, headers=ADMIN_B)
         ).status_code == 201
+        yield service
+
+
+@contextlib.asynccontextmanager
+async def on_calendar(calendar: Calendar) -> AsyncIterator[InProcess]:
+    """The inventory with institution A (inventor zhangsan, no school) registered, on a day the test moves."""
+    settings = settings_for(Settings, sweep_interval_seconds=3600)
+    async with running(create_app(settings, runtime=MemoryRuntime(settings, clock=calendar))) as service:
+        assert (await service.http.post("/institutions", json=INSTITUTIONS[A], headers=NATIONAL)).status_code == 201
+        inventor = {"inventor_id": "zhangsan", "name": "张三"}
+        assert (await service.http.post(f"/institutions/{A}/inventors", json=inventor, headers=ADMIN_A)).is_success
         yield service

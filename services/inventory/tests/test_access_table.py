@@ -17,6 +17,7 @@ import csv
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -410,8 +411,11 @@ async def stale_patent(service: InProcess, _: Any, serial: int) -> Cell:
     """A utility model whose term ended after it was recorded: valid in the store until the daily pass."""
     old = {"application_number": number(2004, serial, kind=2), "filing_date": "2004-01-05", "grant_date": "2005-02-01"}
     patent = await patent_at(service, serial, **old)
-    store = service.deps(InventoryDeps).patents.collection  # the running service's clock cannot move: age the record
-    await store.update_one({"_id": patent}, {"$set": {"state.legal_status": "valid"}})
+    # The running service's clock cannot move: age the record, as a record of 2005 stands on the day after its term
+    # (valid in the store, due today in the pass's calendar).
+    deps = service.deps(InventoryDeps)
+    await deps.patents.collection.update_one({"_id": patent}, {"$set": {"state.legal_status": "valid"}})
+    await deps.due.file([(patent, [TODAY], TODAY - timedelta(days=1))])
     return Cell("/operations/sweep", subject=patent, before=await as_admin(service, patent))
 
 

@@ -1,4 +1,5 @@
-"""The export's index of each institution's patents: kept from PatentRecorded alone, by id, unchanged by repeats."""
+"""The export's index of each institution's patents: kept from PatentRecorded alone (by the inventory's index
+consumer), by id, unchanged by repeats."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import pytest
 from patentflow.contracts.events import InventoryRecordFilled, PatentRecorded
 from patentflow.contracts.events.common import Owner
 from patentflow.inventory.consumers import OWNED
+from patentflow.inventory.due import DueCalendar
+from patentflow.inventory.indexes import PatentIndexes
 from patentflow.inventory.owned import OwnedIndex
+from patentflow.kit.clock import Clock
 from patentflow.kit.cloudevents import ReceivedEvent
 from patentflow.kit.idsets import chunk_id, head
 from patentflow.testing.events import received
@@ -39,9 +43,10 @@ def filled(serial: int) -> ReceivedEvent:
     return received(event, 2)
 
 
-def index() -> OwnedIndex:
+def index() -> PatentIndexes:
     store = MemoryMongo()["test"]
-    return OwnedIndex(store["patents_by_owner"], store["patents"])  # type: ignore[arg-type]
+    owned = OwnedIndex(store["patents_by_owner"], store["patents"])  # type: ignore[arg-type]
+    return PatentIndexes(owned, DueCalendar(store["sweep_calendar"], Clock(date(2026, 11, 21))))  # type: ignore[arg-type]
 
 
 def test_every_inventory_event_is_mapped_or_ignored() -> None:
@@ -50,15 +55,16 @@ def test_every_inventory_event_is_mapped_or_ignored() -> None:
 
 
 async def test_batches_and_single_events_with_repeats_give_each_institution_exactly_its_numbers() -> None:
-    owned = index()
+    indexes = index()
+    owned = indexes.owned
     mine = [recorded(s, A) for s in range(40)]
     theirs = [recorded(s, B) for s in range(40, 55)]
     batch = [[e] for e in mine[:30] + theirs]
-    assert await owned.apply_batch(batch) == {e.meta.subject for e in mine[:30] + theirs}
-    await owned.apply_batch(batch)  # the whole fetch again (a redelivery after a crash)
+    assert await indexes.apply_batch(batch) == {e.meta.subject for e in mine[:30] + theirs}
+    await indexes.apply_batch(batch)  # the whole fetch again (a redelivery after a crash)
     for event in mine[25:]:  # some again, the rest for the first time, one by one
-        await owned.apply(event)
-    await owned.apply_batch([[mine[3], filled(3)]])  # a later event of a patent adds nothing
+        await indexes.apply(event)
+    await indexes.apply_batch([[mine[3], filled(3)]])  # a later event of a patent adds nothing
     assert await owned.numbers_of(A) == sorted(e.meta.subject for e in mine)
     assert await owned.numbers_of(B) == sorted(e.meta.subject for e in theirs)
     assert await owned.numbers_of("12999999999999999X") == []
@@ -67,7 +73,7 @@ async def test_batches_and_single_events_with_repeats_give_each_institution_exac
 
 
 async def test_a_store_written_before_the_index_is_indexed_once_at_start() -> None:
-    owned = index()
+    owned = index().owned
     docs = [
         {"_id": number(2019, s), "state": {"patent": {"owner": {"credit_code": A if s % 3 else B}}}} for s in range(30)
     ]
@@ -85,9 +91,9 @@ async def test_a_store_written_before_the_index_is_indexed_once_at_start() -> No
 
 
 async def test_a_recorded_event_without_its_owner_is_refused_and_adds_nothing() -> None:
-    owned = index()
+    indexes = index()
     event = recorded(1, A)
     broken = dataclasses.replace(event, data={k: v for k, v in event.data.items() if k != "owner"})
     with pytest.raises(ValueError, match="owner"):
-        await owned.apply_batch([[broken]])
-    assert await owned.numbers_of(A) == []
+        await indexes.apply_batch([[broken]])
+    assert await indexes.owned.numbers_of(A) == []

@@ -3,8 +3,6 @@ institution, and what the sweep flags."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any, TypeVar
 
@@ -12,13 +10,23 @@ from patentflow.contracts.access import Role
 from patentflow.contracts.envelope import DomainEvent
 from patentflow.contracts.events import InstitutionRegistered, InventorAdded, SchoolAdded, StateFundedNonUseFlagged
 from patentflow.contracts.identifiers import credit_code_check_char
-from patentflow.inventory.app import create_app
-from patentflow.inventory.config import Settings
+from patentflow.inventory.deps import InventoryDeps
 from patentflow.testing.calendar import Calendar
-from patentflow.testing.inprocess import InProcess, MemoryRuntime, auth, eventually, running, settings_for
+from patentflow.testing.inprocess import InProcess, auth, eventually
 from patentflow.testing.samples import number
 
-from .inprocess import ADMIN_A, ADMIN_B, INSTITUTIONS, NATIONAL, RECORD, TODAY, A, B, inventory, patent_body
+from .inprocess import (
+    ADMIN_A,
+    ADMIN_B,
+    NATIONAL,
+    RECORD,
+    TODAY,
+    A,
+    B,
+    inventory,
+    on_calendar,
+    patent_body,
+)
 
 C = "12430000555876543" + credit_code_check_char("12430000555876543")  # not registered by inventory()
 UNKNOWN = "12110000666876543" + credit_code_check_char("12110000666876543")
@@ -163,17 +171,6 @@ async def test_its_administrator_adds_schools_and_inventors_once() -> None:
         ]
 
 
-@contextlib.asynccontextmanager
-async def on_calendar(calendar: Calendar) -> AsyncIterator[InProcess]:
-    """The inventory with institution A registered, on a day the test moves."""
-    settings = settings_for(Settings, sweep_interval_seconds=3600)
-    async with running(create_app(settings, runtime=MemoryRuntime(settings, clock=calendar))) as service:
-        assert (await service.http.post("/institutions", json=INSTITUTIONS[A], headers=NATIONAL)).status_code == 201
-        inventor = {"inventor_id": "zhangsan", "name": "张三"}
-        assert (await service.http.post(f"/institutions/{A}/inventors", json=inventor, headers=ADMIN_A)).is_success
-        yield service
-
-
 async def test_the_sweep_flags_a_state_funded_patent_unused_five_years_after_grant() -> None:
     calendar = Calendar(date(2024, 6, 1))
     async with on_calendar(calendar) as service:
@@ -182,15 +179,19 @@ async def test_the_sweep_flags_a_state_funded_patent_unused_five_years_after_gra
         used = await record(service, 221, application_number=number(2019, 221), school_id=None, **old)
         implemented = {**RECORD, "implementation_status": "self_implemented"}
         assert (await service.http.put(f"/patents/{used}/inventory", json=implemented, headers=ADMIN_A)).is_success
+        due = service.deps(InventoryDeps).due  # both filed under their deadline by the index consumer
+        await eventually(lambda: due.due(date(2025, 1, 1), date(2025, 1, 1)), what="the deadlines filed")
         assert (await service.http.post("/operations/sweep")).status_code == 401
         assert (await service.http.post("/operations/sweep", headers=ADMIN_A)).status_code == 403
         assert (await service.http.post("/operations/sweep", headers=BEIJING)).status_code == 403
         early = await service.http.post("/operations/sweep", headers=auth(Role.OPERATOR))
-        assert early.json() == {"today": "2024-06-01", "changed": 0}  # within five years of grant
+        # within five years of grant; the first pass reads the lookback before its day
+        assert early.json() == {"today": "2024-06-01", "first_due_day": "2024-05-25", "looked_at": 0, "changed": 0}
         calendar.days.append(TODAY)
         swept = await service.http.post("/operations/sweep", headers=NATIONAL)
         assert swept.status_code == 200
-        assert swept.json() == {"today": "2026-11-21", "changed": 1}
+        # every day since the lookback before the last pass: both deadlines, one flag (the other is implemented)
+        assert swept.json() == {"today": "2026-11-21", "first_due_day": "2024-05-25", "looked_at": 2, "changed": 1}
         [flag] = await eventually(lambda: service.published(StateFundedNonUseFlagged), what="the flag")
         assert (flag.application_number, flag.grant_date, flag.deadline, flag.flagged_on) == (
             unused,
@@ -203,5 +204,5 @@ async def test_the_sweep_flags_a_state_funded_patent_unused_five_years_after_gra
             assert shown.status_code == 200, shown.text
             assert shown.json()["non_use_flagged"] is flagged, patent
         again = await service.http.post("/operations/sweep", headers=auth(Role.OPERATOR))
-        assert again.json()["changed"] == 0
+        assert (again.json()["looked_at"], again.json()["changed"]) == (0, 0)
         assert len(service.published(StateFundedNonUseFlagged)) == 1

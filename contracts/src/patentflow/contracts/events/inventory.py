@@ -49,6 +49,11 @@ class PatentRecorded(DomainEvent):
     expiry_date: date | None = Field(
         None, description="Last day of protection by the statutory term from the filing date (term compensation aside)"
     )
+    recorded_on: date | None = Field(
+        None,
+        description="The inventory's day when it was recorded: the legal status above, and the five-year rule, were "
+        "decided as of it (events recorded before this field existed have none)",
+    )
 
 
 class PatentRecordCorrected(DomainEvent):

@@ -16,6 +16,13 @@ class Settings(ServiceSettings):
     service_name: str = "inventory"
     http_port: int = 8001
     sweep_interval_seconds: float = Field(86_400, gt=0, description="How often expiry and the five-year rule run")
+    sweep_lookback_days: int = Field(
+        7,
+        ge=1,
+        le=366,
+        description="Days before the last pass that each pass reads again, for patents whose due day was filed late"
+        " (``due.py``)",
+    )
     import_dir: Path = Field(
         Path(tempfile.gettempdir()) / "patentflow-imports", description="Uploaded files while imported"
     )

@@ -1,4 +1,5 @@
-"""What the inventory reads of its own events: each institution's patents, by id, for the standard-format export.
+"""What the inventory reads of its own events: each institution's patents, by id, for the standard-format export, and
+the days the daily pass looks at each patent (``due.py``; both kept by one consumer, ``indexes.py``).
 
 A filter on the owner decodes every patent document on the embedded store (over a minute at 1 000 000), so the
 inventory keeps, from its own ``PatentRecorded`` events, an id set per institution (``kit.idsets``: a few small
@@ -29,9 +30,13 @@ from patentflow.kit.eventmap import EventMap
 
 COLLECTION = "patents_by_owner"
 OWNED = EventMap(
-    "patents-by-owner", (topics.PATENTS,), "Each institution's application numbers, for the standard-format export."
+    "patents-by-owner",
+    (topics.PATENTS,),
+    "Each institution's application numbers, for the standard-format export, and the days the daily pass looks at"
+    " each patent.",
 )
-# None of these changes who owns a patent (a correction names only descriptive fields): a new event type of the topic
+# None of these changes who owns a patent or the days it falls due (a correction names only descriptive fields; the
+# commands behind the others decide the rules on their own day): a new event type of the topic
 # is neither mapped nor ignored until someone decides whether it does, and the platform's contract test says so.
 OWNED.ignore(
     PatentRecordCorrected,

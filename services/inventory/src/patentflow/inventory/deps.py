@@ -11,7 +11,10 @@ from fastapi import Depends
 
 from patentflow.inventory.config import Settings
 from patentflow.inventory.consumers import COLLECTION as OWNED_COLLECTION
+from patentflow.inventory.due import COLLECTION as DUE_COLLECTION
+from patentflow.inventory.due import DueCalendar
 from patentflow.inventory.imports import Importer
+from patentflow.inventory.indexes import PatentIndexes
 from patentflow.inventory.owned import OwnedIndex
 from patentflow.inventory.sweep import sweep
 from patentflow.inventory.tabular import Limits
@@ -33,16 +36,18 @@ class InventoryDeps:
     bulk: BulkCreator
     importer: Importer
     owned: OwnedIndex  # each institution's patents by id, for the export
+    due: DueCalendar  # the days the daily pass looks at each patent
     clock: Clock
     import_dir: Path
     import_tasks: set[asyncio.Task[None]] = field(default_factory=set)  # running imports, kept from collection
 
     async def start(self) -> None:
         """Indexes, imports a stopped process left unfinished marked so that uploading again resumes them, and the
-        export's index built, the first time, from the patents."""
+        export's index and the pass's calendar built, the first time, from the patents."""
         await self.importer.ensure_indexes()
         await self.importer.interrupted()
         await self.owned.build()
+        await self.due.build(self.patents.collection)
 
 
 def build(runtime: Runtime) -> Service[InventoryDeps]:
@@ -77,15 +82,19 @@ def build(runtime: Runtime) -> Service[InventoryDeps]:
         bulk=bulk,
         importer=importer,
         owned=OwnedIndex(runtime.collection(OWNED_COLLECTION), patents.collection),
+        due=DueCalendar(runtime.collection(DUE_COLLECTION), runtime.clock, settings.sweep_lookback_days),
         clock=runtime.clock,
         import_dir=settings.import_dir,
     )
+    indexes = PatentIndexes(deps.owned, deps.due)
     jobs = [
         # Events of chunks an interrupted import (a crash, a broker outage) wrote but did not publish.
         PeriodicJob("recover-import-chunks", RECOVERY_SECONDS, bulk.recover),
-        PeriodicJob("daily-sweep", settings.sweep_interval_seconds, lambda: sweep(patents, runtime.clock.today())),
+        PeriodicJob(
+            "daily-sweep", settings.sweep_interval_seconds, lambda: sweep(patents, deps.due, runtime.clock.today())
+        ),
     ]
-    return Service(deps, consumers=[deps.owned.consumer()], outbox=[patents, registry], jobs=jobs, start=deps.start)
+    return Service(deps, consumers=[indexes.consumer()], outbox=[patents, registry], jobs=jobs, start=deps.start)
 
 
 Deps = Annotated[InventoryDeps, Depends(dependency(InventoryDeps))]

@@ -126,8 +126,10 @@ def record_patent(
     check_dates(command, today)
     status = legal.status_on(LegalStatus.VALID, command.patent_type, command.filing_date, today)
     expiry = legal.expiry_date(command.patent_type, command.filing_date)
-    event = PatentRecorded(**command.fields(), owner=owner, recorded_by=by, legal_status=status, expiry_date=expiry)
-    patent = {k: v for k, v in event.json_data().items() if k not in ("legal_status", "expiry_date")}
+    event = PatentRecorded(
+        **command.fields(), owner=owner, recorded_by=by, legal_status=status, expiry_date=expiry, recorded_on=today
+    )
+    patent = {k: v for k, v in event.json_data().items() if k not in ("legal_status", "expiry_date", "recorded_on")}
     since = expiry + timedelta(days=1) if status is LegalStatus.EXPIRED else (event.grant_date or event.filing_date)
     state = {
         "patent": patent,

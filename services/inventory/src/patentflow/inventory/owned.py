@@ -1,5 +1,6 @@
 """The index of each institution's patents (``consumers.OWNED``), one id set per institution (``kit.idsets``):
-kept by its consumer, so a redelivered event or batch changes nothing, and read by id."""
+kept by the inventory's index consumer (``indexes.py``), so a redelivered event or batch changes nothing, and read by
+id."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 from patentflow.contracts.events import PatentRecorded
 from patentflow.inventory.consumers import OWNED
 from patentflow.kit.cloudevents import ReceivedEvent
-from patentflow.kit.consumer import ConsumerSpec
 from patentflow.kit.decisions import Document
 from patentflow.kit.idsets import IdSets
 
@@ -32,30 +32,20 @@ def owner_of(event: ReceivedEvent) -> tuple[str, str] | None:
 
 
 class OwnedIndex:
-    """The index and the consumer that keeps it."""
+    """The index: added to by the index consumer, read by the export."""
 
     def __init__(self, collection: AsyncCollection[Document], patents: AsyncCollection[Document]) -> None:
         self.sets = IdSets(collection)
         self.patents = patents
 
-    def consumer(self) -> ConsumerSpec:
-        """Event by event, or a whole fetch in one bulk write."""
-        return ConsumerSpec(OWNED.name, OWNED.topic_names, self.apply, OWNED, self.apply_batch)
-
-    async def apply(self, event: ReceivedEvent) -> None:
-        """Add the recorded patent's number to its institution's set."""
-        await self.apply_batch([[event]])
-
-    async def apply_batch(self, groups: Sequence[Sequence[ReceivedEvent]]) -> set[str]:
-        """The batch's recorded patents added in one round trip; every aggregate applies."""
+    async def add(self, recorded: Sequence[ReceivedEvent]) -> None:
+        """The recorded patents of a batch (``PatentRecorded`` events only) added in one round trip."""
         added: dict[str, list[str]] = defaultdict(list)
-        for events in groups:
-            for event in events:
-                change = owner_of(event)
-                if change is not None:
-                    added[change[0]].append(change[1])
+        for event in recorded:
+            change = owner_of(event)
+            if change is not None:
+                added[change[0]].append(change[1])
         await self.sets.change(added)
-        return {events[0].meta.subject for events in groups if events}
 
     async def build(self) -> None:
         """At start, once per store: the index from one scan of the patents, for a store an earlier version wrote

@@ -61,7 +61,7 @@ PATENTS.ignore(EvaluationAssigned, ExpertAssigned, EvaluationFeedbackIssued, Val
 @PATENTS.on(PatentRecorded)
 def recorded(event: PatentRecorded, meta: EventMeta) -> Document:
     """A new patent, with the legal status and expiry inventory recorded it with (an old one may be expired)."""
-    patent = event.model_dump(mode="json", exclude={"legal_status", "expiry_date"})
+    patent = event.model_dump(mode="json", exclude={"legal_status", "expiry_date", "recorded_on"})
     expiry = event.expiry_date.isoformat() if event.expiry_date else None
     return {
         "$set": {
