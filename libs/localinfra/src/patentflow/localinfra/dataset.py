@@ -14,6 +14,7 @@ import io
 import random
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -313,26 +314,42 @@ def _wait(http: httpx.Client, job: tuple[str, dict[str, str]]) -> None:
         time.sleep(0.1)
 
 
+REVIEWERS = 8  # review commands in flight at once: institutions' staff work side by side, not one after the other
+
+
 def _review(http: httpx.Client, dataset: Dataset, token: Token, share: float) -> tuple[list[tuple[str, str, str]], int]:
     """Take a share of the inventoried patents through the review into the pool; record some lapses. Returns the
-    pooled patents as (application number, institution, province) and how many lapsed."""
-    pooled: list[tuple[str, str, str]] = []
-    lapsed = 0
+    pooled patents as (application number, institution, province) and how many lapsed.
+
+    Which patents is decided first, in order (the same seed gives the same choice); the commands then go
+    ``REVIEWERS`` patents at a time, each patent's steps in order. One at a time, a load of 1 000 000 patents spent
+    a third of its time waiting on the answers of 15 000 commands, and measured its client instead of the platform.
+    """
+    work: list[tuple[str, dict[str, str], Institution, dict[str, Any] | None]] = []  # (number, auth, inst, lapse)
     for index, inst in enumerate(dataset.institutions):
         admin = {"Authorization": f"Bearer {token('institution_admin', institution=inst.credit_code)}"}
         rng = random.Random(dataset.seed + index)
         for row in rows(dataset, inst, index):
             number = row["application_number"]
             if row.get("trl") and row["grant_date"] and rng.random() < share:
-                steps = ("submission", "school-approval", "institution-approval")
-                answers = [_post(http, f"/patents/{number}/{s}", {}, admin, f"dataset-{number}-{s}") for s in steps]
-                if all(a.status_code in (200, 201) for a in answers):  # not one refused (a patent past its term)
-                    pooled.append((number, inst.credit_code, inst.province))
+                work.append((number, admin, inst, None))
             elif row["grant_date"] and rng.random() < share / 4:
-                body = {"status": "terminated", "effective_date": _lapse_day(row), "reason": "未缴年费"}
-                _post(http, f"/patents/{number}/legal-status", body, admin, f"dataset-{number}-lapse")
-                lapsed += 1
-    return pooled, lapsed
+                work.append((number, admin, inst, {"status": "terminated", "effective_date": _lapse_day(row), "reason": "未缴年费"}))  # fmt: skip
+
+    def run(number: str, admin: dict[str, str], inst: Institution, lapse: dict[str, Any] | None) -> bool:
+        if lapse is not None:
+            _post(http, f"/patents/{number}/legal-status", lapse, admin, f"dataset-{number}-lapse")
+            return True
+        steps = ("submission", "school-approval", "institution-approval")
+        answers = [_post(http, f"/patents/{number}/{s}", {}, admin, f"dataset-{number}-{s}") for s in steps]
+        return all(a.status_code in (200, 201) for a in answers)  # not one refused (a patent past its term)
+
+    with ThreadPoolExecutor(REVIEWERS) as pool:  # httpx.Client is safe to share between threads
+        done = list(pool.map(lambda job: run(*job), work))
+    pooled = [
+        (n, i.credit_code, i.province) for (n, _, i, lapse), ok in zip(work, done, strict=True) if lapse is None and ok
+    ]
+    return pooled, sum(lapse is not None for _, _, _, lapse in work)
 
 
 def _lapse_day(row: dict[str, str]) -> str:
