@@ -10,6 +10,8 @@
 4. read-API latency p50/p95/p99 at 200 requests/s from a load generator in a second process, on the list and
    monitoring endpoints (target: p99 < 50 ms), after a warm-up at the same rate that is reported apart;
 5. projection lag p50/p95/p99 at 1 000 events/s offered (target: p99 < 500 ms);
+   then both at once, with no target: the read API at 200 requests/s while 1 000 events/s arrive (a remembered
+   answer is good until the next write, so under writes most asks are computed);
 6. a full rebuild of the query engine from the topics (target: 1 000 000 events in under 10 minutes);
 7. the same queries asked of the document store directly (FerretDB here: the inventory's patent documents), each stopped after 60 s.
 
@@ -30,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,7 +49,8 @@ TOPICS = ("patentflow.inventory.patents", "patentflow.inventory.institutions")
 READ_P99_MS = 50.0
 LAG_P99_MS = 500.0
 REBUILD_EVENTS_PER_SECOND = 1_000_000 / 600
-STAGES = ("second", "raw", "read", "lag", "rebuild", "store")
+IN_FLIGHT = 400  # requests the read generator keeps waiting at most (2 s of its offer at 200/s)
+STAGES = ("second", "raw", "read", "lag", "mixed", "rebuild", "store")
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -339,24 +343,31 @@ async def generate_load(
     url: str, token: str, rate: float, seconds: float, provinces: list[str], numbers: list[str]
 ) -> dict[str, Any]:
     """Open loop: a request every 1/rate s whatever the answers take; per endpoint, the latencies in ms; and what
-    the engine did meanwhile (answers computed or remembered, writes)."""
+    the engine did meanwhile (answers computed or remembered, writes). At most ``IN_FLIGHT`` requests wait at once: a
+    request due when that many are unanswered is not sent and counts as an error ("not sent: overloaded"), so an
+    overloaded API shows as errors instead of a queue in the generator (whose pool of thousands of waiting requests
+    took a whole core)."""
     plan = endpoints(provinces, numbers)
     latencies: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     # Idle connections are dropped by the client before the server's 5 s keep-alive ends (httpx's default is the
     # same 5 s): otherwise a request sent on one the server is closing fails with a ReadError.
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400, keepalive_expiry=2.0)
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT, keepalive_expiry=2.0)
     async with httpx.AsyncClient(
         base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30, limits=limits
     ) as http:
+        in_flight = 0
 
         async def one(name: str, path: str, params: dict[str, str]) -> None:
+            nonlocal in_flight
             started = time.perf_counter()
             try:
                 answer = await http.get(path, params=params)
                 failed = None if answer.status_code == 200 else str(answer.status_code)
             except httpx.HTTPError as exc:  # counted, not fatal: a closed connection is a figure too
                 failed = type(exc).__name__
+            finally:
+                in_flight -= 1
             elapsed = (time.perf_counter() - started) * 1000
             if failed is not None:
                 errors[f"{name}: {failed}"] = errors.get(f"{name}: {failed}", 0) + 1
@@ -370,9 +381,14 @@ async def generate_load(
             wait = started + i / rate - time.perf_counter()
             if wait > 0:
                 await asyncio.sleep(wait)
-            tasks.append(asyncio.create_task(one(*plan[i % len(plan)])))
+            name, path, params = plan[i % len(plan)]
+            if in_flight >= IN_FLIGHT:
+                errors[f"{name}: not sent: overloaded"] = errors.get(f"{name}: not sent: overloaded", 0) + 1
+                continue
+            in_flight += 1  # counted when sent, not when the task first runs (a late generator sends several at once)
+            tasks.append(asyncio.create_task(one(name, path, params)))
         await asyncio.gather(*tasks)
-        achieved = total / (time.perf_counter() - started)
+        achieved = len(tasks) / (time.perf_counter() - started)  # sent and answered; the ones not sent are errors
         engine = engine_during(before, await engine_figures(http))
     everything = [v for values in latencies.values() for v in values]
     return {
@@ -544,6 +560,12 @@ def main() -> int:
     parser.add_argument("--lag-rate", type=float, default=1000.0)
     parser.add_argument("--lag-seconds", type=float, default=20.0)
     parser.add_argument("--lag-warmup", type=float, default=30.0, help="seconds of offer before the measured ones")
+    parser.add_argument(
+        "--mixed-seconds",
+        type=float,
+        default=30.0,
+        help="seconds of reads at --read-rate during an offer at --lag-rate",
+    )
     parser.add_argument("--lag-series", type=Path, help="write each offered event's send time and lag to this file")
     parser.add_argument("--keep-logs", type=Path, help="copy the services' logs into this directory at the end")
     parser.add_argument("--review-share", type=float, default=0.01)
@@ -639,13 +661,13 @@ def main() -> int:
                 }
                 print(json.dumps(results["raw"]), flush=True)
 
+            provinces = [code for code, _, _ in dataset.PROVINCES]
+            institutions = [i for i in plan.institutions[:: max(1, len(plan.institutions) // 64)] if i.patents]
+            numbers = [
+                next(dataset.rows(plan, inst, plan.institutions.index(inst)))["application_number"]
+                for inst in institutions
+            ]
             if "read" in stages:
-                provinces = [code for code, _, _ in dataset.PROVINCES]
-                institutions = [i for i in plan.institutions[:: max(1, len(plan.institutions) // 64)] if i.patents]
-                numbers = [
-                    next(dataset.rows(plan, inst, plan.institutions.index(inst)))["application_number"]
-                    for inst in institutions
-                ]
                 results["read_api"] = run_load_generator(
                     projection, national, args.read_rate, args.read_seconds, args.read_warmup, provinces, numbers
                 )
@@ -664,6 +686,19 @@ def main() -> int:
                     )
                 )
                 print(json.dumps(results["lag"]), flush=True)
+
+            if "mixed" in stages:
+                # The read generator in its second process, the offer in this one, over the same seconds.
+                with ThreadPoolExecutor(1) as beside:
+                    reads = beside.submit(
+                        run_load_generator,
+                        projection, national, args.read_rate, args.mixed_seconds, 0.0, provinces, numbers,
+                    )  # fmt: skip
+                    offer = projection_lag(
+                        infra.kafka_bootstrap, projection, national, args.lag_rate, args.mixed_seconds + 5.0
+                    )
+                    results["mixed"] = {"lag": asyncio.run(offer), "read_api": reads.result()}
+                print(json.dumps(results["mixed"]), flush=True)
 
             if "rebuild" in stages:
                 results["rebuild"] = rebuild(projection, national)
@@ -743,6 +778,14 @@ def report(r: dict[str, Any]) -> int:
             w = lag["warmup"]
             print(f"  (the {w['seconds']:.0f} s of offer before it, not counted: p50 {w['p50']:.0f} / p95 {w['p95']:.0f} / p99 {w['p99']:.0f} ms)")  # fmt: skip
         checks[f"projection lag p99 {lag['p99']:.0f} ms < {LAG_P99_MS:.0f} ms at {lag['achieved_per_second']:.0f} events/s"] = lag["p99"] < LAG_P99_MS  # fmt: skip
+    if "mixed" in r:  # no target: what a platform that is being written to answers
+        read, lag = r["mixed"]["read_api"], r["mixed"]["lag"]
+        print(
+            f"both at once (no target): read API at {read['achieved_rps']:.0f} req/s while {lag['achieved_per_second']:.0f}"
+            f" events/s arrive: p50 {read['all']['p50']:.1f} / p95 {read['all']['p95']:.1f} / p99 {read['all']['p99']:.1f} ms;"
+            f" errors {read['errors']}; lag p50 {lag['p50']:.0f} / p95 {lag['p95']:.0f} / p99 {lag['p99']:.0f} ms"
+        )  # fmt: skip
+        print(f"  the engine meanwhile: {engine_line(read['engine'])}")
     if "rebuild" in r:
         rb = r["rebuild"]
         rate = rb["events"] / max(rb["wall_seconds"], 1e-9)
