@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -20,16 +19,9 @@ from pathlib import Path
 from pymongo import AsyncMongoClient
 
 from patentflow.kit.idsets import IdSets
+from patentflow.testing.infrastructure import cpu_seconds
 
 CHANGE = 150  # about what one fetch of the inventory's consumer adds to one institution's set under a steady load
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU of a process so far (0 when unknown)."""
-    if pid is None:
-        return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def grow(url: str, members: int, store_pid: int | None) -> tuple[list[tuple[int, float, float]], float]:
@@ -61,8 +53,7 @@ def main() -> int:
     from patentflow.testing.infrastructure import provide
 
     with tempfile.TemporaryDirectory() as tmp, provide(Path(tmp)) as infra:
-        pid_file = Path(tmp) / "infra" / "run" / "ferretdb.pid"
-        pid = int(pid_file.read_text()) if pid_file.exists() else None
+        pid = infra.store_pid
         print(f"infrastructure: {infra.provider}; one change adds {CHANGE} members")
         figures, read = asyncio.run(grow(infra.mongodb_url, args.members, pid))
         for size, wall, cpu in figures:

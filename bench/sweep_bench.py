@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import sys
 import tempfile
@@ -27,16 +26,9 @@ from pymongo import AsyncMongoClient
 
 from patentflow.inventory.due import DueCalendar, due_days
 from patentflow.kit.clock import Clock
+from patentflow.testing.infrastructure import cpu_seconds
 
 FETCH = 500  # events one fetch of the index consumer brings, about
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU of a process so far (0 when unknown)."""
-    if pid is None:
-        return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def records(count: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -113,10 +105,8 @@ def main() -> int:
     from patentflow.testing.infrastructure import provide
 
     with tempfile.TemporaryDirectory() as tmp, provide(Path(tmp)) as infra:
-        pid_file = Path(tmp) / "infra" / "run" / "ferretdb.pid"
-        pid = int(pid_file.read_text()) if pid_file.exists() else None
         print(f"infrastructure: {infra.provider}; the daily pass at {args.patents:,} patents", flush=True)
-        asyncio.run(run(infra.mongodb_url, args.patents, pid))
+        asyncio.run(run(infra.mongodb_url, args.patents, infra.store_pid))
     return 0
 
 

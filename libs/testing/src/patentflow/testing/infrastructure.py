@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from patentflow.localinfra import infra
+from patentflow.localinfra import ferretdb, infra
 from patentflow.localinfra.config import InfraConfig
 from patentflow.localinfra.processes import free_port
 
@@ -27,6 +27,15 @@ class Infrastructure:
     kafka_bootstrap: str
     mongodb_url: str
     provider: str
+    store_pid: int | None = None  # the store's process, when it is a local one (benchmarks read its CPU)
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU a local process has used so far (0 when there is none, as for a container)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def docker_engine_answers() -> bool:
@@ -74,6 +83,8 @@ def _local_processes(data_root: Path) -> Iterator[Infrastructure]:
     )
     infra.start(cfg)
     try:
-        yield Infrastructure(cfg.kafka_bootstrap, cfg.mongodb_url, f"local processes ({cfg.data_dir})")
+        yield Infrastructure(
+            cfg.kafka_bootstrap, cfg.mongodb_url, f"local processes ({cfg.data_dir})", ferretdb.running(cfg)
+        )
     finally:
         infra.stop(cfg)
