@@ -97,3 +97,15 @@ async def test_a_recorded_event_without_its_owner_is_refused_and_adds_nothing() 
     with pytest.raises(ValueError, match="owner"):
         await indexes.apply_batch([[broken]])
     assert await indexes.owned.numbers_of(A) == []
+
+
+async def test_a_recorded_event_without_the_fields_of_its_due_days_adds_it_to_neither_index() -> None:
+    indexes = index()
+    good, event = recorded(1, A), recorded(2, A)
+    broken = dataclasses.replace(
+        event, data={k: v for k, v in event.data.items() if k not in ("filing_date", "expiry_date")}
+    )
+    with pytest.raises(ValueError, match="due days"):
+        await indexes.apply_batch([[good], [broken]])
+    assert await indexes.owned.numbers_of(A) == []  # the fetch is retried, then dead-lettered: nothing half-written
+    assert await indexes.due.due(date(2026, 1, 1), date(2050, 1, 1)) == []

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from patentflow.contracts.events import PatentRecorded
 from patentflow.inventory.consumers import OWNED
 from patentflow.inventory.due import DueCalendar, due_days
-from patentflow.inventory.owned import OwnedIndex
+from patentflow.inventory.owned import OwnedIndex, owner_of
 from patentflow.kit.cloudevents import ReceivedEvent
 from patentflow.kit.consumer import ConsumerSpec
 
@@ -52,11 +52,13 @@ class PatentIndexes:
                     recorded.append(event)
                 else:
                     OWNED.update_for(event)  # an ignored type changes nothing; an unlisted one raises, as everywhere
-        await self.owned.add(recorded)
+        # Both read from the payloads before either is written: a payload without its fields writes nothing.
+        owners = [owner_of(e) for e in recorded]
         try:
             # The payload read as it is, not validated whole (as ``owned.owner_of`` does): a few fields are needed.
-            days = [(str(e.data["application_number"]), due_days(e.data), recorded_on(e)) for e in recorded]
+            days = [(number, due_days(e.data), recorded_on(e)) for e, (_, number) in zip(recorded, owners, strict=True)]
         except (KeyError, TypeError, ValueError) as bad:
             raise ValueError(f"PatentRecorded without the fields of its due days: {bad!r}") from None
+        await self.owned.add(owners)
         await self.due.file(days)
         return {events[0].meta.subject for events in groups if events}

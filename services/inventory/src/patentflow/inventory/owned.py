@@ -5,26 +5,19 @@ id."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from patentflow.contracts.events import PatentRecorded
-from patentflow.inventory.consumers import OWNED
 from patentflow.kit.cloudevents import ReceivedEvent
 from patentflow.kit.decisions import Document
 from patentflow.kit.idsets import IdSets
 
-_RECORDED = PatentRecorded.event_type
 
-
-def owner_of(event: ReceivedEvent) -> tuple[str, str] | None:
-    """(institution, number) of a PatentRecorded, read from its payload without validating the whole record: this
-    consumer reads every event of the topic beside five others on the same cores, and the two fields are all it
-    needs (a payload without them is refused, and dead-lettered, all the same). ``OWNED`` states the mapping."""
-    if event.meta.type != _RECORDED:
-        OWNED.update_for(event)  # an ignored type changes nothing; an unlisted one raises, as in every table
-        return None
+def owner_of(event: ReceivedEvent) -> tuple[str, str]:
+    """(institution, number) of a ``PatentRecorded``, read from its payload without validating the whole record: the
+    index consumer reads every event of the topic beside five others on the same cores, and the two fields are all
+    it needs (a payload without them is refused, and dead-lettered, all the same)."""
     try:
         return str(event.data["owner"]["credit_code"]), str(event.data["application_number"])
     except (KeyError, TypeError) as missing:
@@ -38,13 +31,11 @@ class OwnedIndex:
         self.sets = IdSets(collection)
         self.patents = patents
 
-    async def add(self, recorded: Sequence[ReceivedEvent]) -> None:
-        """The recorded patents of a batch (``PatentRecorded`` events only) added in one round trip."""
+    async def add(self, owned: Iterable[tuple[str, str]]) -> None:
+        """Patents ``(institution, number)`` added in one round trip."""
         added: dict[str, list[str]] = defaultdict(list)
-        for event in recorded:
-            change = owner_of(event)
-            if change is not None:
-                added[change[0]].append(change[1])
+        for institution, number in owned:
+            added[institution].append(number)
         await self.sets.change(added)
 
     async def build(self) -> None:
@@ -52,13 +43,13 @@ class OwnedIndex:
         (the consumer, a new group, would list them only once it had read the whole topic again)."""
         if await self.sets.built():
             return
-        added: dict[str, list[str]] = defaultdict(list)
+        found: list[tuple[str, str]] = []
         async for doc in self.patents.find({}, {"state.patent.owner.credit_code": 1}):
             owner = doc.get("state", {}).get("patent", {}).get("owner", {}).get("credit_code")
             if owner:
-                added[owner].append(doc["_id"])
-        await self.sets.change(added)
-        await self.sets.mark_built(sum(map(len, added.values())))
+                found.append((owner, doc["_id"]))
+        await self.add(found)
+        await self.sets.mark_built(len(found))
 
     async def numbers_of(self, institution: str) -> list[str]:
         """The institution's application numbers, sorted."""
