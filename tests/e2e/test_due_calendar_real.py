@@ -1,5 +1,5 @@
-"""The daily pass's calendar on the real store: days filed and read back by year, and the day of the last pass kept
-with ``$max`` (two processes' passes never move it back)."""
+"""The daily pass's calendar on the real store: days filed and read back (across a year's end), and the day of the last
+pass kept with ``$max`` (two processes' passes never move it back)."""
 
 from __future__ import annotations
 
