@@ -332,6 +332,7 @@ def engine_during(before: dict[str, float], after: dict[str, float]) -> dict[str
     computed = delta("patentflow_engine_read_seconds_count")
     return {
         "answers_remembered": int(delta("patentflow_engine_answers_total:remembered")),
+        "answers_kept_across_writes": int(delta("patentflow_engine_answers_total:kept")),
         "answers_joined": int(delta("patentflow_engine_answers_total:joined")),
         "answers_computed": int(delta("patentflow_engine_answers_total:computed")),
         "mean_compute_ms": round(delta("patentflow_engine_read_seconds_sum") / computed * 1000, 1) if computed else 0,
@@ -723,7 +724,8 @@ def engine_line(e: dict[str, Any]) -> str:
     """One line of what the engine did in a read window."""
     return (
         f"{e['answers_computed']} answers computed (mean {e['mean_compute_ms']} ms), {e['answers_remembered']}"
-        f" remembered, {e['answers_joined']} joined a running read; {e['engine_writes']} writes"
+        f" remembered, {e.get('answers_kept_across_writes', 0)} kept across writes that did not touch them,"
+        f" {e['answers_joined']} joined a running read; {e['engine_writes']} writes"
     )
 
 

@@ -16,6 +16,7 @@ from patentflow.kit.mongo import Document
 from patentflow.kit.ratelimit import TOO_MANY
 from patentflow.kit.routing import APPLICATION_NUMBER_PATTERN, FORBIDDEN, ServiceRouter
 from patentflow.projection import queries, views
+from patentflow.projection.answers import one_patent
 from patentflow.projection.deps import Deps
 from patentflow.projection.facts import pid_of
 from patentflow.projection.filters import RATE_LIMITED, AsOf, CommonFilters, allowed, checked_as_of
@@ -245,7 +246,9 @@ async def get_patent(number: Number, principal: CurrentPrincipal, deps: Deps) ->
 async def _visible(deps: Any, principal: Any, number: str) -> bool:
     # The engine decides, with the same scope as the listings (a ministry's, a bank's …).
     where = queries.base(principal, queries.Filters(), None)
-    clause = queries.Clause(f"SELECT count(*) {where.sql} AND p.pid = ?", (*where.params, pid_of(number)))
+    pid = pid_of(number)
+    # One patent's row and its institution's facts (a write of those depends on anything): kept until it changes.
+    clause = queries.Clause(f"SELECT count(*) {where.sql} AND p.pid = ?", (*where.params, pid), one_patent(pid))
     return bool(await views.scalar(deps.engine, clause))
 
 
@@ -258,8 +261,11 @@ async def timeline(number: Number, principal: CurrentPrincipal, deps: Deps) -> T
     _, rows = await deps.engine.query(
         "SELECT id, type, source, seq, time, effective, actor, data, topic FROM live.events WHERE pid = ? ORDER BY ord, id",
         (pid,),
+        one_patent(pid),
     )
-    _, encumbered = await deps.engine.query("SELECT encumbrances FROM live.patents WHERE pid = ?", (pid,))
+    _, encumbered = await deps.engine.query(
+        "SELECT encumbrances FROM live.patents WHERE pid = ?", (pid,), one_patent(pid)
+    )
     entries = [
         TimelineEntry(
             event_id=r[0],

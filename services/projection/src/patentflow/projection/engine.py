@@ -17,7 +17,6 @@ import contextlib
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from prometheus_client import Counter, Histogram
 
 from patentflow.kit.cloudevents import ReceivedEvent
 from patentflow.kit.collector import freeze_long_lived
+from patentflow.projection.answers import Answer, Answers, Footprint, patent, province
 from patentflow.projection.facts import INSTITUTION_FACTS, PATENT_FACTS, ROW_COLUMNS, rows_of
 
 log = structlog.get_logger(__name__)
@@ -74,7 +74,8 @@ _INSTITUTIONS_TOPIC = "patentflow.inventory.institutions"
 # How reads were served: what a latency figure means depends on how many answers had to be computed.
 ANSWERS = Counter(
     "patentflow_engine_answers_total",
-    "Reads of the query engine by how they were answered (remembered, joined a running read, computed)",
+    "Reads of the query engine by how they were answered (remembered, kept across writes that did not touch it, "
+    "joined a running read, computed)",
     ["how"],
 )
 READ_SECONDS = Histogram(
@@ -82,7 +83,9 @@ READ_SECONDS = Histogram(
     "Time to compute one read's answer on a reader thread",
     buckets=(0.001, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
 )
-WRITES = Counter("patentflow_engine_writes_total", "Batches written to the query engine (each makes answers stale)")
+WRITES = Counter(
+    "patentflow_engine_writes_total", "Batches written to the query engine (each makes the answers it touches stale)"
+)
 
 _DDL = [
     "CREATE TABLE IF NOT EXISTS events ("
@@ -156,9 +159,6 @@ def _with_folded(db: duckdb.DuckDBPyConnection, names: list[str], records: list[
         db.unregister("folded")
 
 
-ANSWERS_KEPT = 10_000  # answers of reads kept until the next write (a few MB: views and pages are small)
-
-
 @dataclass(frozen=True, slots=True)
 class Applied:
     """What one write did."""
@@ -206,7 +206,9 @@ class Engine:
         self._moved = int(self._db.execute("SELECT value FROM engine_info WHERE key = 'moved'").fetchall()[0][0])
         self._batch = self._moved
         self._seen: set[int] | None = None  # hash((id, pid)) of every row stored: repeats found without a lookup
-        self._pids: set[int] = set()  # every pid in live.patents: a batch of new patents is folded without a lookup
+        # Every pid in live.patents and its province: a batch of new patents is folded without a lookup, and a write
+        # knows which provinces it touched (``answers.py``).
+        self._provinces: dict[int, str | None] = {}
         self._mover = self._db.cursor()
         self._persister = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-persist")
         self._moving: asyncio.Future[int] | None = None
@@ -225,14 +227,10 @@ class Engine:
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="engine-read")
         self._local = threading.local()
         self.write_lock = asyncio.Lock()
-        # Answers of reads, valid until the next write: monitoring views are asked far more often than the data
-        # changes. ``version`` counts writes; an answer computed while a write ran is stored under the older one.
-        self.version = 0
-        self._answers: OrderedDict[tuple[str, tuple[Any, ...]], tuple[int, tuple[list[str], list[tuple[Any, ...]]]]]
-        self._answers = OrderedDict()
-        self._running: dict[
-            tuple[tuple[str, tuple[Any, ...]], int], asyncio.Future[tuple[list[str], list[tuple[Any, ...]]]]
-        ] = {}
+        # Answers of reads, kept until a write touches what they depend on: monitoring views are asked far more often
+        # than the data they show changes.
+        self.answers = Answers()
+        self._running: dict[tuple[tuple[str, tuple[Any, ...]], int], asyncio.Future[Answer]] = {}
         self.ready = False
         self.closed = False
 
@@ -256,17 +254,25 @@ class Engine:
 
     def _derive_all(self) -> float:
         started = time.perf_counter()
-        self.version += 1
+        self.answers.changed_everything()
         db = self._db
         db.execute(f"CREATE OR REPLACE TABLE live.patents AS {current_sql()}")
         # A fold reads the batch's patents by a list of pids: with this index, at 1 000 000 patents, in 5 ms instead
         # of a scan of every column in 30 ms.
         db.execute("CREATE UNIQUE INDEX patents_pid ON live.patents (pid)")
         db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
-        self._pids = set(db.sql("SELECT pid FROM live.patents").to_arrow_table().column("pid").to_pylist())
+        found = db.sql("SELECT pid, province FROM live.patents").to_arrow_table()
+        provinces = {code: code for code in found.column("province").unique().to_pylist()}  # one string a province
+        self._provinces = dict(
+            zip(
+                found.column("pid").to_pylist(),
+                (provinces[c] for c in found.column("province").to_pylist()),
+                strict=True,
+            )
+        )
         self._seen = self._load_seen(db)
         freeze_long_lived()  # the hashes and the tables' Python side, out of every later full collection
-        self.version += 1  # and again: a read while deriving must not be kept as the answer to what follows
+        self.answers.changed_everything()  # and again: a read while deriving must not be kept for what follows
         return time.perf_counter() - started
 
     def set_group(self, group: str) -> None:
@@ -311,9 +317,9 @@ class Engine:
                 log.exception("the engine's tail could not be moved to its file at close")
             await loop.run_in_executor(self._persister, self._mover.close)
             await self._in_writer(self._db.close)
-            self._pids = set()
+            self._provinces = {}
             self._seen = None  # frozen (``freeze_long_lived``): freed here even if this engine sits in a cycle
-            self._answers.clear()
+            self.answers.clear()
         self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
         self._persister.shutdown(wait=True)
@@ -427,16 +433,17 @@ class Engine:
         started = time.perf_counter()
         db = self._db
         checkpoints = self._checkpoints_due(db)
+        touched: Footprint | None = None  # until the fold says otherwise: it may have changed anything
         db.register("batch", table)
         try:
             self._store(db, table, rows)
             stored = time.perf_counter() - started
             patents = 0
             if fold and self.ready:
-                patents = self._fold(db, table, rows)
+                patents, touched = self._fold(db, table, rows)
         finally:
             db.unregister("batch")
-            self.version += 1  # every answer read before this write is stale now
+            self.answers.wrote(touched)  # the answers that depend on what it touched are stale now
             WRITES.inc()
         seconds = time.perf_counter() - started
         if seconds >= SLOW_WRITE_SECONDS:
@@ -498,23 +505,29 @@ class Engine:
         ids = db.sql("SELECT id, pid FROM live.events").to_arrow_table()
         return {hash(key) for key in zip(ids.column("id").to_pylist(), ids.column("pid").to_pylist(), strict=True)}
 
-    def _fold(self, db: duckdb.DuckDBPyConnection, table: pa.Table, rows: list[dict[str, Any]]) -> int:
+    def _fold(
+        self, db: duckdb.DuckDBPyConnection, table: pa.Table, rows: list[dict[str, Any]]
+    ) -> tuple[int, Footprint | None]:
         # The fold runs here, in Python, over the batch's rows and the columns they state: a batch is small, and
         # DuckDB spent 7-17 ms planning the one query of 56 aggregates that did it, whatever the batch's size. What
         # DuckDB still does is read the stated columns of the batch's patents (through the index on pid), change
         # those of the patents that change, and append the new ones.
         patents = [row for row in rows if row["pid"]]
         if not patents:
-            return self._fold_rest(db, table)
+            self._fold_rest(db, table)
+            return 0, None  # an institution's facts: every view joins them
         stated = [c for c in _PATENT_NAMES if any(row.get(c) is not None for row in patents)]
         # Only the patents already there are looked up: under a steady import most of a batch is new (a lookup of
         # 150 pids took 12 ms of a saturated writer's time).
-        present = {row["pid"] for row in patents} & self._pids
+        pids = {row["pid"] for row in patents}
+        present = pids & self._provinces.keys()
+        # The provinces the batch's patents were in: their answers change (a province's rows and events alike).
+        touched = {patent(pid) for pid in pids} | {province(c) for pid in present if (c := self._provinces[pid])}
         found = []
         if present:
-            pids = ",".join(str(int(pid)) for pid in present)  # integers only, never text
+            asked = ",".join(str(int(pid)) for pid in present)  # integers only, never text
             chosen = "".join(f", {c}, {c}_k" for c in stated)
-            found = db.execute(f"SELECT pid, updated_at{chosen} FROM live.patents WHERE pid IN ({pids})").fetchall()
+            found = db.execute(f"SELECT pid, updated_at{chosen} FROM live.patents WHERE pid IN ({asked})").fetchall()
         current: dict[int, list[Any]] = {r[0]: list(r[1:]) for r in found}
         known = set(current)
         changed: set[int] = set()
@@ -532,6 +545,10 @@ class Engine:
                     state[1 + 2 * i], state[2 + 2 * i] = value, order
                     changed.add(pid)
         names = ["pid", "updated_at"] + [n for c in stated for n in (c, f"{c}_k")]
+        # Where a state holds the province (after updated_at, a value and its ord per column), if the batch states it.
+        at = 1 + 2 * stated.index("province") if "province" in stated else None
+        if at is not None:  # ... and the provinces they are in now
+            touched.update(province(c) for pid in changed if (c := current[pid][at]) is not None)
         updated = [[pid, *current[pid]] for pid in changed & known]
         if updated:
             self._updated += len(updated)
@@ -544,6 +561,8 @@ class Engine:
                 f"UPDATE live.patents SET {settings} FROM folded f "
                 f"WHERE live.patents.pid = f.pid AND live.patents.pid IN ({listed})",
             )
+            if at is not None:
+                self._provinces.update((pid, current[pid][at]) for pid, *_ in updated)
         new = [[pid, *current[pid]] for pid in current.keys() - known]
         if new:
             _with_folded(
@@ -553,11 +572,14 @@ class Engine:
                 "INSERT INTO live.patents BY NAME "
                 "SELECT *, []::VARCHAR[] AS encumbrances, []::VARCHAR[] AS holders FROM folded",
             )
-            self._pids.update(row[0] for row in new)  # at once: a retried batch must find them (one statement)
+            # At once: a retried batch must find them (one statement).
+            self._provinces.update((pid, current[pid][at] if at is not None else None) for pid, *_ in new)
         self._fold_rest(db, table)
-        return len(current)
+        if pc.any(pc.equal(table.column("pid"), 0)).as_py():
+            return len(current), None  # an institution's facts too
+        return len(current), frozenset(touched)
 
-    def _fold_rest(self, db: duckdb.DuckDBPyConnection, table: pa.Table) -> int:
+    def _fold_rest(self, db: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
         # Encumbrances and institutions are few: derived again from their rows when a batch touches them.
         encumbered = pc.any(pc.is_valid(table.column("encumbrance"))).as_py()
         if encumbered:
@@ -575,20 +597,22 @@ class Engine:
         institutions = pc.any(pc.equal(table.column("pid"), 0)).as_py()
         if institutions:
             db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
-        return 0
 
     # --- reads -----------------------------------------------------------------------------------------------
 
-    async def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Column names and rows of one read (on a reader thread, side by side with other reads and the writer);
-        the same read again before any write is answered from memory."""
+    async def query(self, sql: str, params: Sequence[Any] = (), depends: Footprint | None = None) -> Answer:
+        """Column names and rows of one read (on a reader thread, side by side with other reads and the writer).
+
+        The same read again is answered from memory until a write touches what it ``depends`` on: a province's
+        patents, one patent (``answers.py``); None, until the next write.
+        """
         key = (sql, tuple(params))
-        version = self.version
-        found = self._answers.get(key)
-        if found is not None and found[0] == version:
-            self._answers.move_to_end(key)
-            ANSWERS.labels(how="remembered").inc()
-            return found[1]
+        version = self.answers.version
+        found = self.answers.get(key)
+        if found is not None:
+            answer, across = found
+            ANSWERS.labels(how="kept" if across else "remembered").inc()
+            return answer
         running = self._running.get((key, version))
         if running is not None:  # the same read is under way: wait for its answer rather than run it again
             ANSWERS.labels(how="joined").inc()
@@ -600,12 +624,10 @@ class Engine:
             answer = await asyncio.shield(future)
         finally:
             self._running.pop((key, version), None)
-        self._answers[key] = (version, answer)
-        while len(self._answers) > ANSWERS_KEPT:
-            self._answers.popitem(last=False)
+        self.answers.put(key, version, answer, depends)
         return answer
 
-    def _read(self, sql: str, params: list[Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def _read(self, sql: str, params: list[Any]) -> Answer:
         started = time.perf_counter()
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:

@@ -18,6 +18,7 @@ from typing import Any
 from patentflow.kit.cloudevents import EventMeta, ReceivedEvent
 from patentflow.kit.mongo import Document
 from patentflow.kit.readmodel import stream_of
+from patentflow.projection.answers import one_patent
 from patentflow.projection.consumers import PATENTS
 from patentflow.projection.engine import Engine
 from patentflow.projection.facts import pid_of
@@ -34,7 +35,8 @@ class PatentView:
 
     async def get(self, application_number: str) -> Document | None:
         """One patent's view (None until its PatentRecorded arrived)."""
-        _, rows = await self._engine().query(ROWS_SQL, (pid_of(application_number),))
+        pid = pid_of(application_number)
+        _, rows = await self._engine().query(ROWS_SQL, (pid,), one_patent(pid))  # kept until a write touches it
         return fold(application_number, rows)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from patentflow.contracts.access import Role
 from patentflow.contracts.events.inventory_enums import IN_FORCE, ReviewState
 from patentflow.kit.principal import Principal
+from patentflow.projection.answers import Footprint, province
 from patentflow.projection.engine import as_of_source, current_sql, institutions_sql
 
 IN_FORCE_SQL = "(" + ", ".join(f"'{s.value}'" for s in sorted(IN_FORCE)) + ")"
@@ -63,10 +64,15 @@ INSTITUTION_TYPE_SQL = (
 
 @dataclass(frozen=True, slots=True)
 class Clause:
-    """A SQL condition and its parameters."""
+    """A SQL condition and its parameters, and what its rows depend on (``answers.py``; None: anything)."""
 
     sql: str
     params: tuple[Any, ...] = ()
+    depends: Footprint | None = None
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> Clause:
+        """A query over this restriction: it depends on what the restriction does."""
+        return Clause(sql, params, self.depends)
 
 
 def scope_of(principal: Principal) -> Clause:
@@ -203,7 +209,18 @@ def base(
         f"FROM {patents} p LEFT JOIN {institutions} i ON i.credit_code = p.institution {joins} "
         f"WHERE p.application_number IS NOT NULL AND ({scope.sql}) AND ({chosen.sql})",
         scope.params + chosen.params,
+        footprint(principal, filters, as_of),
     )
+
+
+def footprint(principal: Principal, filters: Filters, as_of: date | None) -> Footprint | None:
+    """What a restriction's answers depend on: the patents of the one province it keeps to (``p.province = ?`` in
+    its scope or filters), else anything. An as-of derivation depends on anything: a patent's province on that day
+    may not be its province now, and the writes say only the latter."""
+    if as_of is not None:
+        return None
+    kept = principal.scope.province if principal.role is Role.PROVINCE_OFFICE else filters.province
+    return frozenset({province(kept)}) if kept is not None else None
 
 
 # --- listing -------------------------------------------------------------------------------------------------------
@@ -312,12 +329,12 @@ def page(
         params.extend([key, pid])
     direction = "DESC" if descending else "ASC"
     selected = ", ".join(f"{LIST_FIELDS[f]} AS {f}" for f in fields)
-    rows = Clause(
+    rows = where.query(
         f"SELECT {selected}, {expression} AS _key, p.pid AS _pid {sql} "
         f"ORDER BY {expression} {direction}, p.pid {direction} LIMIT {int(limit) + 1}",
         tuple(params),
     )
-    return Page(rows, Clause(f"SELECT count(*) {where.sql}", where.params), tuple(fields), sort)
+    return Page(rows, where.query(f"SELECT count(*) {where.sql}", where.params), tuple(fields), sort)
 
 
 FACETS: dict[str, str] = {
@@ -359,11 +376,11 @@ def facet(
     its dimension, in the order of both (an IPC class × grant year table)."""
     where = base(principal, filters, as_of)
     if then is None:
-        return Clause(
+        return where.query(
             f"SELECT {FACETS[by]} AS value, count(*) AS patents {where.sql} GROUP BY 1 ORDER BY 2 DESC, 1",
             where.params,
         )
-    return Clause(
+    return where.query(
         f"SELECT {FACETS[by]} AS value, {FACETS[then]} AS {then}, count(*) AS patents {where.sql} "
         "GROUP BY 1, 2 ORDER BY 1, 2",
         where.params,
@@ -388,14 +405,14 @@ def coverage(principal: Principal, filters: Filters, group: str, as_of: date | N
         "count(*) AS recorded, max(p.updated_at) AS changed_at"
     )
     if group == "institution":
-        return Clause(
+        return where.query(
             "SELECT p.institution AS institution, any_value(i.inst_name) AS name, any_value(p.province) AS province, "
             "any_value(nullif(i.inst_ministry, '')) AS ministry, any_value(i.inst_kind) AS kind, "
             f"any_value({INSTITUTION_TYPE_SQL}) AS institution_type, {figures} {where.sql} GROUP BY p.institution "
             "ORDER BY province, institution",
             where.params,
         )
-    return Clause(
+    return where.query(
         f"SELECT p.province AS province, count(DISTINCT p.institution) AS institutions, {figures} "
         f"{where.sql} GROUP BY p.province ORDER BY p.province",
         where.params,
@@ -426,7 +443,7 @@ def pool(principal: Principal, filters: Filters, by: Sequence[str], as_of: date 
     selected = ", ".join(f"{POOL_DIMENSIONS[d][0]} AS {d}" for d in by)
     inner = f"SELECT {selected}, p.updated_at {sql} AND p.review_state = '{POOLED}'"
     names = ", ".join(by)
-    return Clause(
+    return where.query(
         f"SELECT {names}, count(*) AS patents, max(updated_at) AS changed_at FROM ({inner}) "
         f"GROUP BY {names} ORDER BY {names}",
         where.params,
@@ -438,7 +455,7 @@ def legal_status(principal: Principal, filters: Filters, by: str | None, as_of: 
     where = base(principal, filters, as_of, (*_COVERAGE_COLUMNS, *facet_columns(by)))
     extra = f", {FACETS[by]} AS {by}" if by else ""
     group = "1, 2" if by else "1"
-    return Clause(
+    return where.query(
         f"SELECT p.legal_status AS legal_status{extra}, count(*) AS patents, max(p.updated_at) AS changed_at "
         f"{where.sql} GROUP BY {group} ORDER BY {group}",
         where.params,
@@ -448,7 +465,7 @@ def legal_status(principal: Principal, filters: Filters, by: str | None, as_of: 
 def five_year(principal: Principal, filters: Filters, as_of: date | None, limit: int, offset_pid: int) -> Clause:
     """State-funded patents on the five-year watchlist, by application number (keyset on pid)."""
     where = base(principal, filters, as_of, (*_COVERAGE_COLUMNS, "title"))
-    return Clause(
+    return where.query(
         "SELECT p.application_number, p.title, p.institution, i.inst_name AS institution_name, p.province, "
         f"p.grant_date, p.legal_status, p.updated_at AS changed_at, p.pid AS _pid {where.sql} "
         f"AND p.state_funded AND coalesce(p.non_use_flagged, FALSE) AND p.pid > ? ORDER BY p.pid LIMIT {int(limit) + 1}",
@@ -459,7 +476,7 @@ def five_year(principal: Principal, filters: Filters, as_of: date | None, limit:
 def five_year_total(principal: Principal, filters: Filters, as_of: date | None) -> Clause:
     """How many state-funded patents are on the watchlist."""
     where = base(principal, filters, as_of, _COVERAGE_COLUMNS)
-    return Clause(
+    return where.query(
         f"SELECT count(*) {where.sql} AND p.state_funded AND coalesce(p.non_use_flagged, FALSE)",
         where.params,
     )
@@ -500,7 +517,7 @@ def quarterly(
         params = (f"$.{amount_field}", *params)
     else:
         figure, inner = "count(*)", rows
-    return Clause(
+    return where.query(
         f"SELECT year(effective) AS year, quarter(effective) AS quarter, {figure} AS actual, max(time) AS changed_at "
         f"FROM ({inner}) WHERE effective BETWEEN ? AND ? GROUP BY 1, 2 ORDER BY 1, 2",
         (*params, start, end),
@@ -519,7 +536,9 @@ def metric_total(
 ) -> Clause:
     """The same metric over one whole period: the actual a target is compared with."""
     by_quarter = quarterly(principal, filters, events, count, amount_field, start, end, as_of)
-    return Clause(f"SELECT coalesce(sum(actual), 0), max(changed_at) FROM ({by_quarter.sql})", by_quarter.params)
+    return by_quarter.query(
+        f"SELECT coalesce(sum(actual), 0), max(changed_at) FROM ({by_quarter.sql})", by_quarter.params
+    )
 
 
 # --- evaluation ----------------------------------------------------------------------------------------------------
@@ -538,7 +557,7 @@ def evaluation_coverage(principal: Principal, filters: Filters, group: str, as_o
     industry (市场评价覆盖率)."""
     expression, join = EVALUATION_GROUPS[group]
     where = base(principal, filters, as_of, _EVALUATION_COLUMNS, join)
-    return Clause(
+    return where.query(
         f"SELECT {expression} AS {group}, count(*) AS pooled, "
         "count(*) FILTER (WHERE coalesce(p.enterprise_evaluated, FALSE)) AS enterprise_evaluated, "
         "count(*) FILTER (WHERE coalesce(p.expert_reviewed, FALSE)) AS expert_reviewed, "
@@ -557,7 +576,7 @@ def matching_coverage(principal: Principal, filters: Filters, group: str, as_of:
         f"SELECT e.pid, arg_max(e.mt_open, e.ord) AS open FROM live.events e WHERE e.mt_demand IS NOT NULL{cut} "
         "GROUP BY e.pid, e.mt_demand"
     )
-    return Clause(
+    return where.query(
         f"SELECT {expression} AS {group}, count(*) AS pooled, "
         f"count(*) FILTER (WHERE p.pid IN (SELECT m.pid FROM ({pairs}) m WHERE m.open)) AS matched, "
         f"max(p.updated_at) AS changed_at {where.sql} AND p.review_state = '{POOLED}' GROUP BY 1 ORDER BY 1",
@@ -578,7 +597,7 @@ def funnel(principal: Principal, filters: Filters, as_of: date | None) -> Clause
     stages = ", ".join(
         f"count(DISTINCT {pair}) FILTER (WHERE e.fn_stage = '{stage}') AS {stage}" for stage in FUNNEL_STAGES
     )
-    return Clause(
+    return where.query(
         "SELECT e.fn_province AS enterprise_province, "
         "strftime(e.effective, '%Y') || '-Q' || quarter(e.effective) AS quarter, "
         f"{stages}, count(DISTINCT {pair}) FILTER (WHERE e.fn_stage = 'declined') AS declined, "
@@ -592,7 +611,7 @@ def declined_reasons(principal: Principal, filters: Filters, as_of: date | None)
     """Why enterprises declined pushed patents (what institutions need to improve): pairs by reason."""
     where = base(principal, filters, as_of, _COVERAGE_COLUMNS)
     cut = f" AND e.effective <= DATE '{as_of.isoformat()}'" if as_of is not None else ""
-    return Clause(
+    return where.query(
         "SELECT coalesce(e.fn_reason, 'unstated') AS reason, count(DISTINCT e.pid::VARCHAR || ':' || e.fn_enterprise) "
         f"AS declined, max(e.time) AS changed_at FROM live.events e WHERE e.fn_stage = 'declined'{cut} "
         f"AND e.pid IN (SELECT p.pid {where.sql}) GROUP BY 1 ORDER BY 2 DESC, 1",
@@ -605,7 +624,7 @@ def grades(principal: Principal, filters: Filters, by: str | None, as_of: date |
     where = base(principal, filters, as_of, (*_EVALUATION_COLUMNS, *facet_columns(by)))
     extra = f", {FACETS[by]} AS {by}" if by else ""
     group = "1, 2" if by else "1"
-    return Clause(
+    return where.query(
         f"SELECT p.grade AS grade{extra}, count(*) AS patents, "
         "count(*) FILTER (WHERE coalesce(p.high_value, FALSE)) AS high_value, max(p.updated_at) AS changed_at "
         f"{where.sql} AND (p.grade IS NOT NULL OR p.review_state = '{POOLED}') GROUP BY {group} ORDER BY {group}",
@@ -623,7 +642,7 @@ def answers(principal: Principal, filters: Filters, by: str, as_of: date | None)
         f"SELECT e.pid, arg_max(e.{column}, e.ord) AS answer FROM live.events e WHERE e.ev_enterprise IS NOT NULL{cut} "
         "GROUP BY e.pid, e.ev_enterprise"
     )
-    return Clause(
+    return where.query(
         f"SELECT a.answer AS {by}, count(*) AS answers, count(DISTINCT a.pid) AS patents FROM ({latest}) a "
         f"WHERE a.pid IN (SELECT p.pid {where.sql}) GROUP BY 1 ORDER BY 1",
         where.params,

@@ -18,7 +18,7 @@ Row = dict[str, Any]
 
 async def rows_of(engine: Engine, clause: Clause) -> list[Row]:
     """The rows of a query as dictionaries; the engine's times are UTC, and say so."""
-    names, rows = await engine.query(clause.sql, clause.params)
+    names, rows = await engine.query(clause.sql, clause.params, clause.depends)
     return [{n: _utc(v) for n, v in zip(names, row, strict=True)} for row in rows]
 
 
@@ -28,7 +28,7 @@ def _utc(value: Any) -> Any:
 
 async def scalar(engine: Engine, clause: Clause) -> Any:
     """The single value of a query."""
-    _, rows = await engine.query(clause.sql, clause.params)
+    _, rows = await engine.query(clause.sql, clause.params, clause.depends)
     return rows[0][0]
 
 
@@ -214,7 +214,7 @@ async def _against(
         clause = queries.metric_total(
             principal, region, metric.events, metric.count, metric.field, target.start, target.by, as_of
         )
-        _, found = await engine.query(clause.sql, clause.params)
+        _, found = await engine.query(clause.sql, clause.params, clause.depends)
         actual, changed = _number(found[0][0]), found[0][1]
         measured = any(event in known_events for event in metric.events)
     return {
