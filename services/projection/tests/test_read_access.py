@@ -281,3 +281,30 @@ async def test_a_token_over_its_rate_gets_429_with_retry_after() -> None:
         assert int(refused.headers["retry-after"]) >= 1
         other = auth(Role.PROVINCE_OFFICE, province="430000")  # another token has its own bucket
         assert (await limited.http.get("/patents", headers=other)).status_code == 200
+
+
+async def test_a_read_beyond_those_under_way_is_shed_at_once_with_503_and_retry_after() -> None:
+    import asyncio
+
+    async with loaded(read_in_flight=1) as limited:
+        deps = limited.app.state.deps
+        engine = deps.engine
+        gate = asyncio.Event()
+        asked = engine.query
+
+        async def held(*args: Any, **kwargs: Any) -> Any:
+            await gate.wait()
+            return await asked(*args, **kwargs)
+
+        engine.query = held
+        token = auth(Role.NATIONAL_ADMIN)
+        first = asyncio.create_task(limited.http.get("/views/coverage", headers=token))
+        await eventually(lambda: deps.under_way.current == 1, what="the first read under way")
+        shed = await limited.http.get("/patents", headers=token)
+        assert shed.status_code == 503
+        assert int(shed.headers["retry-after"]) >= 1
+        assert deps.under_way.shed == 1
+        gate.set()
+        assert (await first).status_code == 200
+        assert deps.under_way.current == 0
+        assert (await limited.http.get("/patents", headers=token)).status_code == 200  # admitted again

@@ -1,4 +1,5 @@
-"""Per-token rate limits for read APIs: a token bucket per bearer token, 429 with ``Retry-After`` when empty."""
+"""Limits of read APIs: a token bucket per bearer token (429 with ``Retry-After`` when empty), and a service too busy
+to take more work (503 with ``Retry-After``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import hashlib
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
+from prometheus_client import Counter
 
 TOO_MANY: dict[int | str, dict[str, Any]] = {
     429: {
@@ -25,6 +27,22 @@ class RateLimited(Exception):
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"rate limit exceeded; retry after {retry_after:.2f} s")
+        self.retry_after = retry_after
+
+
+BUSY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "The service has more work waiting than it takes on; retry after the seconds in Retry-After",
+        "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+    }
+}
+
+
+class Overloaded(Exception):
+    """The service sheds this request: more of its kind are waiting than it takes on."""
+
+    def __init__(self, reason: str, retry_after: float = 1.0) -> None:
+        super().__init__(reason)
         self.retry_after = retry_after
 
 
@@ -68,10 +86,59 @@ def limited_by(buckets: Callable[[Request], TokenBuckets | None]) -> Any:
     return Depends(charge)
 
 
+SHED = Counter("patentflow_requests_shed_total", "Requests answered 503 at once because too many were under way")
+
+
+class InFlight:
+    """At most ``limit`` requests under way at once; one more is shed at once (503) rather than queued behind them.
+
+    A process whose requests queue takes longer over each, and starves what else it runs (the projection's consumer
+    shares its event loop and cores): a quick 503 with ``Retry-After`` lets a caller come back when it has caught up.
+    """
+
+    def __init__(self, limit: int, retry_after: float = 1.0) -> None:
+        if limit < 1:
+            raise ValueError("an in-flight limit needs at least 1")
+        self.limit, self.retry_after = limit, retry_after
+        self.current = 0
+        self.shed = 0
+
+
+def admitted_by(gate: Callable[[Request], InFlight | None]) -> Any:
+    """A route dependency admitting a request while fewer than the gate's limit are under way (one event loop: the
+    count needs no lock)."""
+
+    async def admit(request: Request) -> AsyncIterator[None]:
+        found = gate(request)
+        if found is None:
+            yield
+            return
+        if found.current >= found.limit:
+            found.shed += 1
+            SHED.inc()
+            raise Overloaded(f"{found.current} requests are under way; try again shortly", found.retry_after)
+        found.current += 1
+        try:
+            yield
+        finally:
+            found.current -= 1
+
+    return Depends(admit)
+
+
 def too_many_response(exc: RateLimited) -> JSONResponse:
     """The 429 answer: Retry-After in whole seconds (at least 1), the exact wait in the body."""
     return JSONResponse(
         {"detail": str(exc), "retry_after_seconds": round(exc.retry_after, 3)},
         status_code=429,
+        headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))},
+    )
+
+
+def busy_response(exc: Overloaded) -> JSONResponse:
+    """The 503 answer: Retry-After in whole seconds (at least 1)."""
+    return JSONResponse(
+        {"detail": str(exc), "retry_after_seconds": round(exc.retry_after, 3)},
+        status_code=503,
         headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))},
     )

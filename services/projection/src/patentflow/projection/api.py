@@ -13,16 +13,17 @@ from patentflow.contracts.topics import EVALUATIONS, MATCHES
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import InvalidInput, NotFound
 from patentflow.kit.mongo import Document
-from patentflow.kit.ratelimit import TOO_MANY
+from patentflow.kit.ratelimit import BUSY, TOO_MANY
 from patentflow.kit.routing import APPLICATION_NUMBER_PATTERN, FORBIDDEN, ServiceRouter
 from patentflow.projection import queries, views
 from patentflow.projection.answers import one_patent
 from patentflow.projection.deps import Deps
 from patentflow.projection.facts import pid_of
-from patentflow.projection.filters import RATE_LIMITED, AsOf, CommonFilters, allowed, checked_as_of
+from patentflow.projection.filters import READ_LIMITS, AsOf, CommonFilters, allowed, checked_as_of
 
-router = ServiceRouter(prefix="/patents", tags=["read models"], dependencies=[RATE_LIMITED])
-RESPONSES: dict[int | str, dict[str, Any]] = {**TOO_MANY, **FORBIDDEN}
+router = ServiceRouter(prefix="/patents", tags=["read models"], dependencies=READ_LIMITS)
+RESPONSES: dict[int | str, dict[str, Any]] = {**TOO_MANY, **BUSY, **FORBIDDEN}
+LIMITS: dict[int | str, dict[str, Any]] = {**TOO_MANY, **BUSY}
 
 Number = Annotated[
     str,
@@ -232,7 +233,7 @@ async def facets(
     return Facet(by=by, then=then, counts=counts)
 
 
-@router.get("/{number}", response_model=PatentRead, summary="One patent's integrated view", responses=TOO_MANY)
+@router.get("/{number}", response_model=PatentRead, summary="One patent's integrated view", responses=LIMITS)
 async def get_patent(number: Number, principal: CurrentPrincipal, deps: Deps) -> PatentRead:
     doc = await deps.patents.get(_number(number))
     if doc is None:
@@ -252,7 +253,7 @@ async def _visible(deps: Any, principal: Any, number: str) -> bool:
     return bool(await views.scalar(deps.engine, clause))
 
 
-@router.get("/{number}/timeline", response_model=Timeline, summary="Every event about one patent", responses=TOO_MANY)
+@router.get("/{number}/timeline", response_model=Timeline, summary="Every event about one patent", responses=LIMITS)
 async def timeline(number: Number, principal: CurrentPrincipal, deps: Deps) -> Timeline:
     normalized = _number(number)
     if not await _visible(deps, principal, normalized):

@@ -12,7 +12,7 @@ from patentflow.contracts.industries import load_industries
 from patentflow.kit.clock import Clock
 from patentflow.kit.consumer import ConsumerSpec
 from patentflow.kit.kafka import connection_options
-from patentflow.kit.ratelimit import TokenBuckets
+from patentflow.kit.ratelimit import InFlight, TokenBuckets
 from patentflow.kit.runtime import Runtime, Service, dependency, group_name
 from patentflow.projection.config import Settings
 from patentflow.projection.engine import Engine
@@ -30,6 +30,7 @@ class ProjectionDeps:
     generations: Generations  # the query engine serving now, and its rebuilds
     targets: Targets
     reads: TokenBuckets
+    under_way: InFlight  # read requests being answered: one more than its limit is shed with 503
     clock: Clock
     known_events: frozenset[str]  # names of the event types this platform version has
     engine_group: str  # the engine's consumer group, rewound to the engine's file at start
@@ -71,6 +72,7 @@ def build(runtime: Runtime) -> Service[ProjectionDeps]:
         generations=generations,
         targets=load_targets(settings.targets_file),
         reads=TokenBuckets(settings.read_rate_per_second, settings.read_burst),
+        under_way=InFlight(settings.read_in_flight),
         clock=runtime.clock,
         known_events=frozenset(kind.__name__ for kind in EVENT_TYPES.values()),
         engine_group=group_name(settings, consumer_name),

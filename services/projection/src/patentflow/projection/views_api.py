@@ -11,16 +11,17 @@ from pydantic import BaseModel, Field
 
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import InvalidInput
-from patentflow.kit.ratelimit import TOO_MANY
+from patentflow.kit.ratelimit import BUSY, TOO_MANY
 from patentflow.kit.routing import FORBIDDEN, ServiceRouter
 from patentflow.projection import queries, views
 from patentflow.projection.deps import Deps
 from patentflow.projection.exports import file_response
-from patentflow.projection.filters import RATE_LIMITED, AsOf, CommonFilters, Format, allowed, checked_as_of
+from patentflow.projection.filters import READ_LIMITS, AsOf, CommonFilters, Format, allowed, checked_as_of
 
-router = ServiceRouter(prefix="/views", tags=["monitoring views"], dependencies=[RATE_LIMITED])
+router = ServiceRouter(prefix="/views", tags=["monitoring views"], dependencies=READ_LIMITS)
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **TOO_MANY,
+    **BUSY,
     **FORBIDDEN,
     200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
 }
