@@ -37,6 +37,7 @@ bench: install ## benchmarks: consumers, imports, the read side and the matching
 	$(PY) bench/idsets_bench.py
 	$(PY) bench/sweep_bench.py --patents $(BENCH_PATENTS)
 	$(PY) bench/engine_bench.py --patents $(BENCH_PATENTS) --steady 60
+	$(PY) bench/floor_bench.py
 	$(PY) bench/readside_bench.py --patents $(BENCH_PATENTS)
 	$(PY) bench/matching_quality.py
 	$(PY) bench/matching_bench.py --patents $(BENCH_PATENTS)

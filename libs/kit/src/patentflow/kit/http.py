@@ -21,7 +21,7 @@ from patentflow.kit.decisions import CommandContext, Document, Outcome, fingerpr
 from patentflow.kit.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from patentflow.kit.limits import safe_text
 from patentflow.kit.principal import Principal
-from patentflow.kit.ratelimit import Overloaded, RateLimited, busy_response, too_many_response
+from patentflow.kit.ratelimit import RateLimited, too_many_response
 from patentflow.kit.usecase import Actor
 
 MAX_ERRORS = 50  # errors listed in one 422 answer
@@ -103,12 +103,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return too_many_response(exc)
 
     app.add_exception_handler(RateLimited, on_rate)
-
-    async def on_busy(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, Overloaded)
-        return busy_response(exc)
-
-    app.add_exception_handler(Overloaded, on_busy)
 
 
 def _bounded(error: Any) -> dict[str, Any]:

@@ -7,12 +7,13 @@ import hashlib
 import math
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 TOO_MANY: dict[int | str, dict[str, Any]] = {
     429: {
@@ -36,14 +37,6 @@ BUSY: dict[int | str, dict[str, Any]] = {
         "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
     }
 }
-
-
-class Overloaded(Exception):
-    """The service sheds this request: more of its kind are waiting than it takes on."""
-
-    def __init__(self, reason: str, retry_after: float = 1.0) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
 
 
 class TokenBuckets:
@@ -90,40 +83,48 @@ SHED = Counter("patentflow_requests_shed_total", "Requests answered 503 at once 
 
 
 class InFlight:
-    """At most ``limit`` requests under way at once; one more is shed at once (503) rather than queued behind them.
+    """At most ``limit`` requests under ``paths`` under way at once; one more is shed at once (503) rather than queued.
 
     A process whose requests queue takes longer over each, and starves what else it runs (the projection's consumer
     shares its event loop and cores): a quick 503 with ``Retry-After`` lets a caller come back when it has caught up.
     """
 
-    def __init__(self, limit: int, retry_after: float = 1.0) -> None:
+    def __init__(self, limit: int, paths: Sequence[str], retry_after: float = 1.0) -> None:
         if limit < 1:
             raise ValueError("an in-flight limit needs at least 1")
-        self.limit, self.retry_after = limit, retry_after
+        self.limit, self.paths, self.retry_after = limit, tuple(paths), retry_after
         self.current = 0
         self.shed = 0
 
+    def covers(self, path: str) -> bool:
+        """Whether requests to ``path`` are counted."""
+        return any(path == p or path.startswith(p + "/") for p in self.paths)
 
-def admitted_by(gate: Callable[[Request], InFlight | None]) -> Any:
-    """A route dependency admitting a request while fewer than the gate's limit are under way (one event loop: the
-    count needs no lock)."""
 
-    async def admit(request: Request) -> AsyncIterator[None]:
-        found = gate(request)
-        if found is None:
-            yield
+class SheddingGate:
+    """Pure ASGI, inside authentication and before routing: a request beyond the limit costs neither the route's
+    dependencies nor its parameters' validation (about two thirds of a read's 1.5 ms of CPU), only its 503."""
+
+    def __init__(self, app: ASGIApp, gate: InFlight) -> None:
+        self.app, self.gate = app, gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Count the request while it runs, or shed it."""
+        gate = self.gate
+        if scope["type"] != "http" or not gate.covers(scope["path"]):
+            await self.app(scope, receive, send)
             return
-        if found.current >= found.limit:
-            found.shed += 1
+        if gate.current >= gate.limit:  # one event loop: the count needs no lock
+            gate.shed += 1
             SHED.inc()
-            raise Overloaded(f"{found.current} requests are under way; try again shortly", found.retry_after)
-        found.current += 1
+            busy = busy_response(f"{gate.current} requests are under way; try again shortly", gate.retry_after)
+            await busy(scope, receive, send)
+            return
+        gate.current += 1
         try:
-            yield
+            await self.app(scope, receive, send)
         finally:
-            found.current -= 1
-
-    return Depends(admit)
+            gate.current -= 1
 
 
 def too_many_response(exc: RateLimited) -> JSONResponse:
@@ -135,10 +136,10 @@ def too_many_response(exc: RateLimited) -> JSONResponse:
     )
 
 
-def busy_response(exc: Overloaded) -> JSONResponse:
+def busy_response(detail: str, retry_after: float) -> JSONResponse:
     """The 503 answer: Retry-After in whole seconds (at least 1)."""
     return JSONResponse(
-        {"detail": str(exc), "retry_after_seconds": round(exc.retry_after, 3)},
+        {"detail": detail, "retry_after_seconds": round(retry_after, 3)},
         status_code=503,
-        headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))},
+        headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
     )

@@ -37,6 +37,7 @@ from patentflow.kit.loopwatch import watch_loop
 from patentflow.kit.mongo import Document, make_mongo_client
 from patentflow.kit.outbox import BrokerPublisher, OutboxRelay, ProducerPublisher, Publisher
 from patentflow.kit.periodic import PeriodicJob, run_periodically
+from patentflow.kit.ratelimit import InFlight, SheddingGate
 from patentflow.kit.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -55,6 +56,7 @@ class Service(Generic[D]):
     jobs: Sequence[PeriodicJob] = ()
     start: Callable[[], Awaitable[None]] | None = None  # indexes, recovery of interrupted work; runs once connected
     stop: Callable[[], Awaitable[None]] | None = None  # closes what start opened; runs after the consumers stopped
+    in_flight: InFlight | None = None  # requests under way beyond its limit are shed with 503 (``kit.ratelimit``)
 
 
 class Runtime:
@@ -260,6 +262,8 @@ def create_service_app(
     app.state.deps = service.deps
     app.state.tables = [spec.table for spec in service.consumers if spec.table is not None]
     app.add_middleware(RequestContextMiddleware)
+    if service.in_flight is not None:
+        app.add_middleware(SheddingGate, gate=service.in_flight)
     app.add_middleware(
         BodyGuard,
         max_bytes=settings.http_max_body_bytes,

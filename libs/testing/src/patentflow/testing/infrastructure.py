@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from patentflow.localinfra import ferretdb, infra
+from patentflow.localinfra import ferretdb, infra, kafka
 from patentflow.localinfra.config import InfraConfig
 from patentflow.localinfra.processes import free_port
 
@@ -28,6 +28,7 @@ class Infrastructure:
     mongodb_url: str
     provider: str
     store_pid: int | None = None  # the store's process, when it is a local one (benchmarks read its CPU)
+    broker_pid: int | None = None  # the broker's, likewise
 
 
 def cpu_seconds(pid: int | None) -> float:
@@ -84,7 +85,11 @@ def _local_processes(data_root: Path) -> Iterator[Infrastructure]:
     infra.start(cfg)
     try:
         yield Infrastructure(
-            cfg.kafka_bootstrap, cfg.mongodb_url, f"local processes ({cfg.data_dir})", ferretdb.running(cfg)
+            cfg.kafka_bootstrap,
+            cfg.mongodb_url,
+            f"local processes ({cfg.data_dir})",
+            ferretdb.running(cfg),
+            kafka.running(cfg),
         )
     finally:
         infra.stop(cfg)

@@ -19,9 +19,9 @@ from patentflow.projection import queries, views
 from patentflow.projection.answers import one_patent
 from patentflow.projection.deps import Deps
 from patentflow.projection.facts import pid_of
-from patentflow.projection.filters import READ_LIMITS, AsOf, CommonFilters, allowed, checked_as_of
+from patentflow.projection.filters import RATE_LIMITED, AsOf, CommonFilters, allowed, checked_as_of
 
-router = ServiceRouter(prefix="/patents", tags=["read models"], dependencies=READ_LIMITS)
+router = ServiceRouter(prefix="/patents", tags=["read models"], dependencies=[RATE_LIMITED])
 RESPONSES: dict[int | str, dict[str, Any]] = {**TOO_MANY, **BUSY, **FORBIDDEN}
 LIMITS: dict[int | str, dict[str, Any]] = {**TOO_MANY, **BUSY}
 

@@ -21,6 +21,8 @@ from patentflow.projection.generations import Generations
 from patentflow.projection.patents import PatentView
 from patentflow.projection.reference import Targets, load_targets
 
+READ_PATHS = ("/patents", "/views")  # the read API's requests, counted and shed together
+
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectionDeps:
@@ -30,7 +32,7 @@ class ProjectionDeps:
     generations: Generations  # the query engine serving now, and its rebuilds
     targets: Targets
     reads: TokenBuckets
-    under_way: InFlight  # read requests being answered: one more than its limit is shed with 503
+    under_way: InFlight  # read requests being answered (READ_PATHS): one more than its limit is shed with 503
     clock: Clock
     known_events: frozenset[str]  # names of the event types this platform version has
     engine_group: str  # the engine's consumer group, rewound to the engine's file at start
@@ -72,7 +74,7 @@ def build(runtime: Runtime) -> Service[ProjectionDeps]:
         generations=generations,
         targets=load_targets(settings.targets_file),
         reads=TokenBuckets(settings.read_rate_per_second, settings.read_burst),
-        under_way=InFlight(settings.read_in_flight),
+        under_way=InFlight(settings.read_in_flight, READ_PATHS),
         clock=runtime.clock,
         known_events=frozenset(kind.__name__ for kind in EVENT_TYPES.values()),
         engine_group=group_name(settings, consumer_name),
@@ -85,7 +87,7 @@ def build(runtime: Runtime) -> Service[ProjectionDeps]:
         FACTS,
         handle.apply_batch,
     )
-    return Service(deps, consumers=[engine], start=deps.start, stop=deps.stop)
+    return Service(deps, consumers=[engine], start=deps.start, stop=deps.stop, in_flight=deps.under_way)
 
 
 Deps = Annotated[ProjectionDeps, Depends(dependency(ProjectionDeps))]

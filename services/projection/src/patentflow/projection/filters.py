@@ -13,7 +13,7 @@ from patentflow.contracts.events.inventory_enums import LegalStatus, ReviewState
 from patentflow.kit.auth import CurrentPrincipal
 from patentflow.kit.errors import Forbidden, InvalidInput
 from patentflow.kit.principal import Principal
-from patentflow.kit.ratelimit import InFlight, TokenBuckets, admitted_by, limited_by
+from patentflow.kit.ratelimit import TokenBuckets, limited_by
 from patentflow.kit.routing import CREDIT_CODE_PATTERN
 from patentflow.projection.queries import Filters
 
@@ -23,13 +23,7 @@ def _reads(request: Request) -> TokenBuckets | None:
     return getattr(deps, "reads", None)
 
 
-def _under_way(request: Request) -> InFlight | None:
-    deps = getattr(request.app.state, "deps", None)
-    return getattr(deps, "under_way", None)
-
-
-# Shed first (503, before the token is even read), then charge the token (429).
-READ_LIMITS = [admitted_by(_under_way), limited_by(_reads)]
+RATE_LIMITED = limited_by(_reads)  # (the in-flight limit comes before routing: ``deps.READ_PATHS``)
 
 
 def common_filters(
@@ -90,4 +84,4 @@ def allowed(principal: Principal, roles: frozenset[Role]) -> Principal:
     return principal
 
 
-__all__ = ["READ_LIMITS", "AsOf", "CommonFilters", "CurrentPrincipal", "Format", "allowed", "checked_as_of"]
+__all__ = ["RATE_LIMITED", "AsOf", "CommonFilters", "CurrentPrincipal", "Format", "allowed", "checked_as_of"]

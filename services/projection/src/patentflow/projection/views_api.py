@@ -16,9 +16,9 @@ from patentflow.kit.routing import FORBIDDEN, ServiceRouter
 from patentflow.projection import queries, views
 from patentflow.projection.deps import Deps
 from patentflow.projection.exports import file_response
-from patentflow.projection.filters import READ_LIMITS, AsOf, CommonFilters, Format, allowed, checked_as_of
+from patentflow.projection.filters import RATE_LIMITED, AsOf, CommonFilters, Format, allowed, checked_as_of
 
-router = ServiceRouter(prefix="/views", tags=["monitoring views"], dependencies=READ_LIMITS)
+router = ServiceRouter(prefix="/views", tags=["monitoring views"], dependencies=[RATE_LIMITED])
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **TOO_MANY,
     **BUSY,
