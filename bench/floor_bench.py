@@ -219,9 +219,10 @@ async def broker_phase(bootstrap: str, events: int, meter: Meter) -> dict[str, M
 async def raw_insert_rate(url: str, documents: int = 100_000) -> float:
     """insert_many docs/s of patent-view documents: the slower raw rate the issue's target halves."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from readside_bench import raw_insert
+    from readside_bench import raw_insert  # type: ignore[import-not-found]  # a sibling script, not a module
 
-    return await raw_insert(url, documents)
+    rate: float = await raw_insert(url, documents)
+    return rate
 
 
 def main() -> int:
