@@ -143,7 +143,8 @@ async def store_phase(url: str, rows: int, meter: Meter) -> dict[str, Meter]:
         chunks = client["floor_inventory"]["bulk_chunks"]
         with Meter(**meter.pids) as m:
             for start in range(0, rows, BATCH):
-                chunk = {"_id": f"chunk-{start}", "aggregates": [f"CN2019{n:07d}" for n in range(start, start + BATCH)]}
+                listed = range(start, min(rows, start + BATCH))
+                chunk = {"_id": f"chunk-{start}", "aggregates": [f"CN2019{n:07d}" for n in listed]}
                 await chunks.insert_one({**chunk, "published": False})
                 await chunks.update_one({"_id": chunk["_id"]}, {"$set": {"published": True}})
         out["chunks marked published"] = m

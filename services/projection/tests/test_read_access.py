@@ -303,6 +303,7 @@ async def test_a_read_beyond_those_under_way_is_shed_at_once_with_503_and_retry_
         shed = await limited.http.get("/patents", headers=token)
         assert shed.status_code == 503
         assert int(shed.headers["retry-after"]) >= 1
+        assert shed.headers["x-request-id"]  # shed inside the request context: its ids are echoed
         assert deps.under_way.shed == 1
         assert (await limited.http.get("/health/live")).status_code == 200  # not a read: never counted nor shed
         assert (await limited.http.get("/patents")).status_code == 401  # the caller is known first

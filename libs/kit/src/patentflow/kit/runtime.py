@@ -261,9 +261,9 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.deps = service.deps
     app.state.tables = [spec.table for spec in service.consumers if spec.table is not None]
-    app.add_middleware(RequestContextMiddleware)
-    if service.in_flight is not None:
+    if service.in_flight is not None:  # inside the request context: a 503 carries its request and correlation ids
         app.add_middleware(SheddingGate, gate=service.in_flight)
+    app.add_middleware(RequestContextMiddleware)
     app.add_middleware(
         BodyGuard,
         max_bytes=settings.http_max_body_bytes,

@@ -76,7 +76,10 @@ class Answers:
         return answer, version != now
 
     def put(self, key: Key, version: int, answer: Answer, depends: Footprint | None) -> None:
-        """Keep the answer computed from ``version`` (the version when its read began)."""
+        """Keep the answer computed from ``version`` (the version when its read began), unless one newer is kept."""
+        kept = self._answers.get(key)
+        if kept is not None and kept[0] > version:
+            return
         self._answers[key] = (version, answer, depends)
         self._answers.move_to_end(key)
         while len(self._answers) > self._kept:

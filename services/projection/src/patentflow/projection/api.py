@@ -248,7 +248,7 @@ async def _visible(deps: Any, principal: Any, number: str) -> bool:
     # The engine decides, with the same scope as the listings (a ministry's, a bank's …).
     where = queries.base(principal, queries.Filters(), None)
     pid = pid_of(number)
-    # One patent's row and its institution's facts (a write of those depends on anything): kept until it changes.
+    # One patent's row and its institution's facts (a write of those touches everything): kept until either changes.
     clause = queries.Clause(f"SELECT count(*) {where.sql} AND p.pid = ?", (*where.params, pid), one_patent(pid))
     return bool(await views.scalar(deps.engine, clause))
 

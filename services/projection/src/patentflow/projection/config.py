@@ -31,8 +31,8 @@ class Settings(ServiceSettings):
     targets_file: Path = Field(TARGETS_FILE, description="Coverage deadlines, region targets and metrics (TOML)")
     read_rate_per_second: float = Field(100.0, gt=0, description="Read requests per second per token")
     read_burst: int = Field(200, ge=1, description="Read requests a token may send at once")
-    # At 200 requests/s answered from memory a handful are under way; 32 is reached when answers are being computed
-    # faster than they are asked (4 reader threads at 20 - 60 ms each) or the process is short of CPU.
+    # At 200 requests/s answered from memory a handful are under way; 32 is reached when answers are computed more
+    # slowly than they are asked for (4 reader threads at 20 - 60 ms each).
     read_in_flight: int = Field(
         32, ge=1, description="Read requests under way at once; one more is answered 503 with Retry-After at once"
     )

@@ -255,6 +255,13 @@ class Engine:
     def _derive_all(self) -> float:
         started = time.perf_counter()
         self.answers.changed_everything()
+        try:
+            self._derive_tables()
+        finally:
+            self.answers.changed_everything()  # and again: a read while deriving must not be kept for what follows
+        return time.perf_counter() - started
+
+    def _derive_tables(self) -> None:
         db = self._db
         db.execute(f"CREATE OR REPLACE TABLE live.patents AS {current_sql()}")
         # A fold reads the batch's patents by a list of pids: with this index, at 1 000 000 patents, in 5 ms instead
@@ -272,8 +279,6 @@ class Engine:
         )
         self._seen = self._load_seen(db)
         freeze_long_lived()  # the hashes and the tables' Python side, out of every later full collection
-        self.answers.changed_everything()  # and again: a read while deriving must not be kept for what follows
-        return time.perf_counter() - started
 
     def set_group(self, group: str) -> None:
         """Record the consumer group that feeds this file (before it serves; not while writes run)."""
@@ -522,7 +527,9 @@ class Engine:
         pids = {row["pid"] for row in patents}
         present = pids & self._provinces.keys()
         # The provinces the batch's patents were in: their answers change (a province's rows and events alike).
-        touched = {patent(pid) for pid in pids} | {province(c) for pid in present if (c := self._provinces[pid])}
+        touched = {patent(pid) for pid in pids} | {
+            province(c) for pid in present if (c := self._provinces[pid]) is not None
+        }
         found = []
         if present:
             asked = ",".join(str(int(pid)) for pid in present)  # integers only, never text
