@@ -26,6 +26,19 @@ YEARS = (date(2024, 1, 1), date(2025, 12, 31))
 KNOWN = {"PatentRecorded", "InventoryRecordFilled", "EnteredConversionPool", "WithdrawnFromPool", "StateFundedNonUseFlagged"}  # fmt: skip
 
 
+def count_reads(engine: Engine) -> list[int]:
+    """Count the reads the engine computes (not those answered from memory): the one-item list holds the count."""
+    runs = [0]
+    read = engine._read
+
+    def counted(sql: str, params: list[Any]) -> Any:
+        runs[0] += 1
+        return read(sql, params)
+
+    engine._read = counted  # type: ignore[method-assign]
+    return runs
+
+
 async def engine_of(batches: list[list[Any]]) -> Engine:
     engine = Engine(None, industries=load_industries())
     await engine.start()
@@ -268,18 +281,10 @@ async def test_identical_reads_asked_together_run_once() -> None:
     import asyncio
 
     engine = await engine_of([history()])
-    runs = 0
-    read = engine._read
-
-    def counted(sql: str, params: list[Any]) -> Any:
-        nonlocal runs
-        runs += 1
-        return read(sql, params)
-
-    engine._read = counted  # type: ignore[method-assign]
+    runs = count_reads(engine)
     sql = "SELECT province, count(*) FROM live.patents GROUP BY 1 ORDER BY 1"
     answers = await asyncio.gather(*(engine.query(sql) for _ in range(20)))
-    assert runs == 1
+    assert runs == [1]
     assert all(a == answers[0] for a in answers)
     assert answers[0][1] == [("110000", 3), ("430000", 3)]
     await engine.close()

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from patentflow.contracts.access import Role, Scope
-from patentflow.contracts.industries import load_industries
 from patentflow.kit.principal import Principal
 from patentflow.projection import queries, views
 from patentflow.projection.answers import Answers, one_patent, patent, province
@@ -21,6 +20,7 @@ from patentflow.testing.events import received
 from patentflow.testing.samples import number
 
 from . import history as h
+from .test_engine_views import count_reads, engine_of
 
 KEY = ("SELECT 1", ())
 ANSWER: Any = (["x"], [(1,)])
@@ -151,8 +151,7 @@ async def _ask_everything(engine: Engine) -> None:
 
 @pytest.mark.parametrize("seed", [1])
 async def test_every_answer_served_equals_a_fresh_read_whatever_the_order_of_the_writes(seed: int) -> None:
-    engine = Engine(None, industries=load_industries())
-    await engine.start()
+    engine = await engine_of([])
     asked = engine.query
 
     async def checked(sql: str, params: Any = (), depends: Any = None) -> Any:
@@ -172,19 +171,8 @@ async def test_every_answer_served_equals_a_fresh_read_whatever_the_order_of_the
 
 
 async def test_a_province_answer_stays_kept_while_another_province_writes_and_a_move_drops_both() -> None:
-    events = h.history()
-    engine = Engine(None, industries=load_industries())
-    await engine.start()
-    await engine.apply(events)
-    runs = 0
-    read = engine._read
-
-    def counted(sql: str, params: list[Any]) -> Any:
-        nonlocal runs
-        runs += 1
-        return read(sql, params)
-
-    engine._read = counted  # type: ignore[method-assign]
+    engine = await engine_of([h.history()])
+    runs = count_reads(engine)
     beijing, hunan = Filters(province="110000"), Filters(province="430000")
 
     async def stock(f: Filters) -> int:
@@ -193,17 +181,17 @@ async def test_a_province_answer_stays_kept_while_another_province_writes_and_a_
         )
 
     assert (await stock(beijing), await stock(hunan)) == (3, 1)
-    runs = 0
+    runs[0] = 0
     await engine.apply([received(h.patent(14, h.B), 1, time=h.at(date(2025, 11, 1)), event_id="p14")])
     assert await stock(beijing) == 3
-    assert runs == 0  # Beijing's answer was kept across Hunan's write
+    assert runs[0] == 0  # Beijing's answer was kept across Hunan's write
     assert await stock(hunan) == 2
-    assert runs > 0
+    assert runs[0] > 0
     await engine.apply([received(h.patent(2, h.B), 6, time=h.at(date(2025, 11, 2)), event_id="moved-2")])
     for f, now in ((beijing, 2), (hunan, 3)):  # the move touched both provinces: each is read afresh
-        before = runs
+        before = runs[0]
         assert await stock(f) == now
-        assert runs > before
+        assert runs[0] > before
     await engine.close()
 
 
@@ -211,9 +199,7 @@ async def test_an_institutions_facts_arriving_drop_the_answers_of_every_province
     registered_a, *rest = h.history()
     assert registered_a.meta.type.endswith(".InstitutionRegistered.v1")
     assert registered_a.meta.subject == h.A
-    engine = Engine(None, industries=load_industries())
-    await engine.start()
-    await engine.apply(rest)
+    engine = await engine_of([rest])
     beijing = Filters(province="110000")
 
     async def names() -> list[Any]:

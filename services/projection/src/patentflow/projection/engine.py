@@ -520,7 +520,7 @@ class Engine:
         patents = [row for row in rows if row["pid"]]
         if not patents:
             self._fold_rest(db, table)
-            return 0, None  # an institution's facts: every view joins them
+            return 0, None  # only institutions' facts: every view joins them
         stated = [c for c in _PATENT_NAMES if any(row.get(c) is not None for row in patents)]
         # Only the patents already there are looked up: under a steady import most of a batch is new (a lookup of
         # 150 pids took 12 ms of a saturated writer's time).
@@ -581,12 +581,12 @@ class Engine:
             )
             # At once: a retried batch must find them (one statement).
             self._provinces.update((pid, current[pid][at] if at is not None else None) for pid, *_ in new)
-        self._fold_rest(db, table)
-        if pc.any(pc.equal(table.column("pid"), 0)).as_py():
-            return len(current), None  # an institution's facts too
+        if self._fold_rest(db, table):
+            return len(current), None  # an institution's facts too: every view joins them
         return len(current), frozenset(touched)
 
-    def _fold_rest(self, db: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    def _fold_rest(self, db: duckdb.DuckDBPyConnection, table: pa.Table) -> bool:
+        """Fold the batch's encumbrances and institutions; whether it held an institution's facts."""
         # Encumbrances and institutions are few: derived again from their rows when a batch touches them.
         encumbered = pc.any(pc.is_valid(table.column("encumbrance"))).as_py()
         if encumbered:
@@ -604,6 +604,7 @@ class Engine:
         institutions = pc.any(pc.equal(table.column("pid"), 0)).as_py()
         if institutions:
             db.execute(f"CREATE OR REPLACE TABLE live.institutions AS {institutions_sql()}")
+        return bool(institutions)
 
     # --- reads -----------------------------------------------------------------------------------------------
 
